@@ -1,0 +1,104 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
+
+namespace TaskRun.Core.Api;
+
+/// <summary>orchestrator.io/v2 TaskRun: the hub, the storage version and the version the controller reads.</summary>
+public sealed class V2TaskRun : IKubernetesObject<V1ObjectMeta>, ISpec<V2TaskRunSpec>, IStatus<TaskRunStatus?>
+{
+    [JsonPropertyName("apiVersion")]
+    public string ApiVersion { get; set; } = TaskRunApi.V2ApiVersion;
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; set; } = TaskRunApi.Kind;
+
+    [JsonPropertyName("metadata")]
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    [Required]
+    [JsonPropertyName("spec")]
+    public V2TaskRunSpec Spec { get; set; } = new();
+
+    [JsonPropertyName("status")]
+    public TaskRunStatus? Status { get; set; }
+}
+
+public sealed class V2TaskRunSpec
+{
+    [Required]
+    [JsonPropertyName("taskId")]
+    public long? TaskId { get; set; }
+
+    [Required]
+    [JsonPropertyName("serviceName")]
+    public string? ServiceName { get; set; }
+
+    [JsonPropertyName("priority")]
+    public string? Priority { get; set; }
+
+    [Required]
+    [JsonPropertyName("files")]
+    public List<TaskFile>? Files { get; set; }
+
+    [JsonPropertyName("retry")]
+    public RetrySpec? Retry { get; set; }
+
+    [JsonPropertyName("timeoutSeconds")]
+    public int? TimeoutSeconds { get; set; }
+
+    [JsonPropertyName("agent")]
+    public AgentOverride? Agent { get; set; }
+
+    [JsonPropertyName("cancel")]
+    public bool? Cancel { get; set; }
+}
+
+public sealed class TaskFile
+{
+    [Required]
+    [JsonPropertyName("name")]
+    public string? Name { get; set; }
+
+    [JsonPropertyName("type")]
+    public string? Type { get; set; }
+
+    [Required]
+    [JsonPropertyName("content")]
+    public string? Content { get; set; }
+}
+
+public sealed class RetrySpec
+{
+    [JsonPropertyName("attempt")]
+    public int? Attempt { get; set; }
+
+    [JsonPropertyName("maxRetries")]
+    public int? MaxRetries { get; set; }
+}
+
+public sealed class AgentOverride
+{
+    [JsonPropertyName("image")]
+    public string? Image { get; set; }
+
+    [JsonPropertyName("resources")]
+    public V1ResourceRequirements? Resources { get; set; }
+}
+
+/// <summary>A list of v2 TaskRuns as the API server returns it.</summary>
+public sealed class V2TaskRunList : IKubernetesObject<V1ListMeta>, IItems<V2TaskRun>
+{
+    [JsonPropertyName("apiVersion")]
+    public string ApiVersion { get; set; } = TaskRunApi.V2ApiVersion;
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; set; } = TaskRunApi.ListKind;
+
+    [JsonPropertyName("metadata")]
+    public V1ListMeta Metadata { get; set; } = new();
+
+    [JsonPropertyName("items")]
+    public IList<V2TaskRun> Items { get; set; } = [];
+}

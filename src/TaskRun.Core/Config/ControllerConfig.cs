@@ -1,0 +1,111 @@
+using System.Text.Json.Serialization;
+
+namespace TaskRun.Core.Config;
+
+/// <summary>
+/// The controller config (<c>config.yaml</c> in the <c>taskrun-controller-config</c> ConfigMap). Every key is
+/// optional; a missing key takes the default written here, which is also the built-in config used when the
+/// ConfigMap does not exist. The JSON Schema in <c>taskrun-controller-config.schema.json</c> states the same keys.
+/// </summary>
+public sealed record ControllerConfig
+{
+    public const string ConfigMapName = "taskrun-controller-config";
+    public const string DataKey = "config.yaml";
+
+    public static ControllerConfig Default { get; } = new();
+
+    public JobConfig Job { get; init; } = new();
+    public AgentConfig Agent { get; init; } = new();
+    public InitContainerConfig InitContainer { get; init; } = new();
+    public SecretsConfig Secrets { get; init; } = new();
+    public RetryConfig Retry { get; init; } = new();
+    public LimitsConfig Limits { get; init; } = new();
+    public WorkspaceConfig Workspace { get; init; } = new();
+    public TelemetryConfig Telemetry { get; init; } = new();
+}
+
+public sealed record JobConfig
+{
+    /// <summary>Pod retries inside one run (the Job's own backoffLimit).</summary>
+    public int BackoffLimit { get; init; } = 3;
+    public int ActiveDeadlineSeconds { get; init; } = 3600;
+    public int TtlSecondsAfterFinished { get; init; } = 86400;
+}
+
+public sealed record AgentConfig
+{
+    public string Image { get; init; } = "ghcr.io/5dlabs/platform/claude-code:latest";
+    public IReadOnlyList<string> Command { get; init; } = ["claude", "--resume"];
+    public IReadOnlyList<string> Args { get; init; } = [];
+    public ResourcesConfig Resources { get; init; } = new();
+
+    /// <summary>Whether a TaskRun's spec.agent may replace the image and resources.</summary>
+    public bool AllowOverrides { get; init; } = true;
+}
+
+public sealed record ResourcesConfig
+{
+    public IReadOnlyDictionary<string, string> Requests { get; init; } = new Dictionary<string, string> { ["cpu"] = "1", ["memory"] = "2Gi" };
+    public IReadOnlyDictionary<string, string> Limits { get; init; } = new Dictionary<string, string> { ["cpu"] = "2", ["memory"] = "4Gi" };
+}
+
+public sealed record InitContainerConfig
+{
+    public string Image { get; init; } = "busybox:1.36";
+}
+
+public sealed record SecretsConfig
+{
+    /// <summary>The Secret the agent's API key is read from, by reference only.</summary>
+    public string Name { get; init; } = "orchestrator-secrets";
+    public string ApiKeyKey { get; init; } = "ANTHROPIC_API_KEY";
+}
+
+public sealed record RetryConfig
+{
+    public const string BackoffLimitExceeded = "BackoffLimitExceeded";
+    public const string DeadlineExceeded = "DeadlineExceeded";
+    public static readonly IReadOnlyList<string> KnownReasons = [BackoffLimitExceeded, DeadlineExceeded];
+
+    public int MaxRetries { get; init; } = 3;
+    public int BaseDelaySeconds { get; init; } = 10;
+    public int MaxDelaySeconds { get; init; } = 300;
+    public IReadOnlyList<string> RetryOn { get; init; } = [BackoffLimitExceeded, DeadlineExceeded];
+}
+
+public sealed record LimitsConfig
+{
+    public long MaxFileBytes { get; init; } = Api.SpecLimits.DefaultMaxFileBytes;
+}
+
+public sealed record WorkspaceConfig
+{
+    /// <summary>Create the service's workspace PVC when it is missing (it is never deleted by the controller).</summary>
+    public bool CreatePvc { get; init; } = true;
+    public string StorageSize { get; init; } = "10Gi";
+
+    /// <summary>Null uses the cluster's default storage class.</summary>
+    public string? StorageClassName { get; init; }
+    public string AccessMode { get; init; } = "ReadWriteOnce";
+}
+
+public sealed record TelemetryConfig
+{
+    public bool Enabled { get; init; } = true;
+    public string? OtlpEndpoint { get; init; } = "otel-collector-opentelemetry-collector.telemetry.svc.cluster.local:4317";
+}
+
+/// <summary>A problem with one config key, e.g. <c>job.backoffLimit</c>.</summary>
+public sealed record ConfigError(string Key, string Message)
+{
+    public override string ToString() => $"{Key}: {Message}";
+}
+
+/// <summary>Either a usable config or every error found in it.</summary>
+public sealed record ConfigParseResult(ControllerConfig? Config, IReadOnlyList<ConfigError> Errors)
+{
+    [JsonIgnore]
+    public bool IsValid => Config is not null && Errors.Count == 0;
+
+    public string Summary() => string.Join("; ", Errors.Select(e => e.ToString()));
+}

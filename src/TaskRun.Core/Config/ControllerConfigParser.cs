@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Json.Schema;
+using TaskRun.Core.Validation;
+using YamlDotNet.Core;
+
+namespace TaskRun.Core.Config;
+
+/// <summary>
+/// Turns <c>config.yaml</c> into a <see cref="ControllerConfig"/>: YAML syntax, then the JSON Schema
+/// (types, bounds, unknown keys), then the checks a schema cannot express. Errors name the key.
+/// </summary>
+public static class ControllerConfigParser
+{
+    private static readonly Lazy<JsonSchema> Schema = new(LoadSchema);
+
+    private static readonly JsonSerializerOptions ModelOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new StringOrNumberConverter() },
+    };
+
+    /// <summary>The schema file's text, as shipped in the assembly.</summary>
+    public static string SchemaText { get; } = ReadSchemaText();
+
+    /// <summary>Parses the data of the config ConfigMap; no <c>config.yaml</c> key means the defaults.</summary>
+    public static ConfigParseResult ParseConfigMapData(IDictionary<string, string>? data) =>
+        data is not null && data.TryGetValue(ControllerConfig.DataKey, out var yaml) ? Parse(yaml) : new(ControllerConfig.Default, []);
+
+    public static ConfigParseResult Parse(string? yaml)
+    {
+        JsonNode? document;
+        try
+        {
+            document = YamlToJson.Parse(yaml ?? "");
+        }
+        catch (YamlException e)
+        {
+            return Failed(new ConfigError(ControllerConfig.DataKey,
+                $"not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}"));
+        }
+
+        document ??= new JsonObject();
+        var schemaErrors = CheckSchema(document);
+        if (schemaErrors.Count > 0)
+        {
+            return new(null, schemaErrors);
+        }
+
+        var config = document.Deserialize<ControllerConfig>(ModelOptions) ?? ControllerConfig.Default;
+        var semanticErrors = CheckSemantics(config);
+        return semanticErrors.Count > 0 ? new(null, semanticErrors) : new(config, []);
+    }
+
+    private static ConfigParseResult Failed(ConfigError error) => new(null, [error]);
+
+    private static List<ConfigError> CheckSchema(JsonNode document)
+    {
+        using var json = JsonDocument.Parse(document.ToJsonString());
+        var results = Schema.Value.Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        var errors = new List<ConfigError>();
+        if (results.IsValid)
+        {
+            return errors;
+        }
+
+        foreach (var detail in results.Details ?? [])
+        {
+            if (detail.Errors is null || detail.Errors.Count == 0)
+            {
+                continue;
+            }
+
+            var key = KeyOf(detail.InstanceLocation.ToString());
+            foreach (var (keyword, message) in detail.Errors)
+            {
+                var text = keyword == "false"
+                    ? "is not a known key; check its spelling against the config reference"
+                    : $"{message} (found {Describe(document, detail.InstanceLocation.ToString())})";
+                errors.Add(new ConfigError(key, text));
+            }
+        }
+
+        // anyOf reports each branch; keep one line per key and message.
+        return errors.Distinct().ToList();
+    }
+
+    private static List<ConfigError> CheckSemantics(ControllerConfig config)
+    {
+        var errors = new List<ConfigError>();
+        if (config.Retry.MaxDelaySeconds < config.Retry.BaseDelaySeconds)
+        {
+            errors.Add(new("retry.maxDelaySeconds", string.Create(CultureInfo.InvariantCulture,
+                $"is {config.Retry.MaxDelaySeconds}, below retry.baseDelaySeconds ({config.Retry.BaseDelaySeconds}); the cap must be at least the first delay")));
+        }
+
+        CheckRequestsWithinLimits(config.Agent.Resources, errors);
+        return errors;
+    }
+
+    private static void CheckRequestsWithinLimits(ResourcesConfig resources, List<ConfigError> errors)
+    {
+        foreach (var (name, request) in resources.Requests)
+        {
+            if (resources.Limits.TryGetValue(name, out var limit) &&
+                ResourceQuantities.IsValid(request) && ResourceQuantities.IsValid(limit) &&
+                new k8s.Models.ResourceQuantity(request).ToDecimal() > new k8s.Models.ResourceQuantity(limit).ToDecimal())
+            {
+                errors.Add(new($"agent.resources.requests.{name}", $"request {request} is above the limit {limit}; a request may not exceed its limit"));
+            }
+        }
+    }
+
+    private static string KeyOf(string pointer) =>
+        pointer is "" or "/" ? ControllerConfig.DataKey : pointer.TrimStart('/').Replace('/', '.');
+
+    private static string Describe(JsonNode document, string pointer)
+    {
+        var node = document;
+        foreach (var part in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            node = node switch
+            {
+                JsonObject o => o[part.Replace("~1", "/").Replace("~0", "~")],
+                JsonArray a when int.TryParse(part, out var i) && i < a.Count => a[i],
+                _ => null,
+            };
+        }
+
+        return node?.ToJsonString() ?? "null";
+    }
+
+    private static JsonSchema LoadSchema() => JsonSchema.FromText(SchemaText);
+
+    private static string ReadSchemaText()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("taskrun-controller-config.schema.json")
+            ?? throw new InvalidOperationException("the config schema is not embedded in TaskRun.Core");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Quantities may be written as YAML numbers (cpu: 1); the model keeps them as strings.</summary>
+    private sealed class StringOrNumberConverter : JsonConverter<string>
+    {
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType switch
+            {
+                JsonTokenType.Number => reader.TryGetInt64(out var whole)
+                    ? whole.ToString(CultureInfo.InvariantCulture)
+                    : reader.GetDouble().ToString(CultureInfo.InvariantCulture),
+                JsonTokenType.Null => null,
+                _ => reader.GetString(),
+            };
+
+        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+
+namespace TaskRun.Core.Serialization;
+
+/// <summary>
+/// The one JSON convention for Kubernetes objects: KubernetesClient's own options
+/// (camelCase, nulls omitted, RFC 3339 times, quantities), so our types and its models agree.
+/// </summary>
+public static class KubeJson
+{
+    public static JsonSerializerOptions Options { get; } = CaptureClientOptions();
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static byte[] SerializeToUtf8Bytes<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
+
+    public static T? Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options);
+
+    public static T? Deserialize<T>(JsonNode? node) => node is null ? default : node.Deserialize<T>(Options);
+
+    public static T? Deserialize<T>(JsonElement element) => element.Deserialize<T>(Options);
+
+    public static JsonNode? ToNode<T>(T value) => JsonSerializer.SerializeToNode(value, Options);
+
+    private static JsonSerializerOptions CaptureClientOptions()
+    {
+        JsonSerializerOptions? captured = null;
+        KubernetesJson.AddJsonOptions(options => captured = options);
+        var copy = new JsonSerializerOptions(captured ?? throw new InvalidOperationException("KubernetesJson exposed no options"));
+        copy.MakeReadOnly(populateMissingResolver: true);
+        return copy;
+    }
+}
