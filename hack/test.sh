@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The project's test command: unit and integration tests together, from a fresh machine.
+# It installs and builds what the integration tests need (etcd, a kube-apiserver built once and cached),
+# runs every test project, stops every control plane the tests started, and ends with the totals line
+# "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log_dir=.local/test-logs
+mkdir -p "$log_dir"
+
+# Control planes the test processes started are stopped by the tests themselves; this also catches the
+# ones left by a test process that crashed or was killed.
+stop_test_control_planes() {
+  for dir in .local/test-*/; do
+    [ -d "$dir" ] || continue
+    [ "$dir" = "$log_dir/" ] && continue
+    CONTROL_PLANE_DIR="${dir%/}" bash hack/control-plane.sh down >/dev/null 2>&1 || true
+  done
+}
+trap stop_test_control_planes EXIT
+
+echo "== preparing the control plane (installs packages and builds kube-apiserver on first use)"
+bash hack/control-plane.sh build
+
+echo "== building"
+dotnet build Webhooks.sln -c Release -warnaserror -nologo -v quiet
+
+echo "== testing"
+set +e
+dotnet test Webhooks.sln -c Release --no-build --nologo \
+  --logger "console;verbosity=normal" --results-directory "$log_dir" 2>&1 | tee "$log_dir/dotnet-test.log"
+status=${PIPESTATUS[0]}
+set -e
+
+# dotnet test prints one summary line per test assembly, e.g.
+# "Passed!  - Failed:     0, Passed:    57, Skipped:     0, Total:    57, Duration: 2 s - X.dll (net10.0)"
+totals=$(grep -E '^(Passed|Failed)! +- Failed: ' "$log_dir/dotnet-test.log" | awk -F'[:,]' '
+  { failed += $2; passed += $4; skipped += $6; assemblies++ }
+  END { printf "%d passed, %d failed, %d skipped %d\n", passed, failed, skipped, assemblies }')
+read -r passed _ failed _ skipped _ assemblies <<<"$totals"
+expected=$(find tests -name '*.Tests.csproj' | wc -l)
+if [ "$assemblies" -ne "$expected" ]; then
+  echo "only $assemblies of $expected test assemblies reported results (a test host crashed?)" >&2
+  status=1
+fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"
