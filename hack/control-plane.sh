@@ -20,7 +20,8 @@
 #                      ${XDG_CACHE_HOME:-$HOME/.cache}/taskrun-orchestrator/
 set -euo pipefail
 
-readonly REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly REPO_ROOT
 readonly KUBE_VERSION=1.20.2
 # Bump PATCHLEVEL whenever the build recipe or the patches below change: it is part
 # of the cache key, so a stale binary is never reused.
@@ -195,6 +196,7 @@ fetch_kubernetes_source() {
   if [[ ! -s $apt_dir/sources.list ]]; then
     # No Debian `deb` entry found: fall back to the official mirror for this release.
     local codename
+    # shellcheck disable=SC1091
     codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
     echo "deb-src http://deb.debian.org/debian $codename main" >"$apt_dir/sources.list"
   fi
@@ -304,7 +306,7 @@ pid_is_ours() {
   pid_alive "$pid" && tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$CP_DIR/"
 }
 
-read_pid() { [[ -f $1 ]] && cat "$1" 2>/dev/null || true; }
+read_pid() { cat "$1" 2>/dev/null || true; }
 
 # Start a detached process: own session (setsid) so the caller's signals and
 # process group do not reach it; stdin from /dev/null, stdout/stderr appended to
@@ -316,10 +318,11 @@ spawn_detached() {
   shift 2
   rm -f "$pid_file"
   echo "==== $(date -u +%FT%TZ) starting: $*" >>"$log_file"
+  # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
   setsid bash -c '
     for fd in $(ls /proc/$$/fd); do
       if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
-    done 2>/dev/null
+    done
     echo $$ >"$0"
     exec "$@"' "$pid_file" "$@" </dev/null >>"$log_file" 2>&1 &
   local i
@@ -430,14 +433,16 @@ lock_instance() {
   local lock_dir="$CACHE_ROOT/locks" lock_fd
   mkdir -p "$lock_dir"
   exec {lock_fd}>"$lock_dir/$(printf '%s' "$CP_DIR" | sha1sum | cut -c1-16).lock"
+  # Held until this script exits (the fd stays open; children close it).
   flock "$lock_fd"
-  INSTANCE_LOCK_FD=$lock_fd
+}
+
+# Ours: carries our marker, or is an empty dir (e.g. made by a test fixture's mktemp -d).
+dir_is_ours() {
+  [[ -f $CP_DIR/$MARKER ]] || [[ -d $CP_DIR && -z $(ls -A "$CP_DIR" 2>/dev/null) ]]
 }
 
 prepare_dir() {
-  if [[ -e $CP_DIR && ! -f $CP_DIR/$MARKER ]] && [[ -n $(ls -A "$CP_DIR" 2>/dev/null) ]]; then
-    die "$CP_DIR exists, is not empty and was not created by this script; refusing to use it"
-  fi
   mkdir -p "$CP_DIR"
   touch "$CP_DIR/$MARKER"
   chmod 700 "$CP_DIR"
@@ -594,7 +599,7 @@ stop_instance() {
 
 remove_dir() {
   [[ -d $CP_DIR ]] || return 0
-  [[ -f $CP_DIR/$MARKER ]] || die "$CP_DIR was not created by this script (no $MARKER); not removing it"
+  dir_is_ours || die "$CP_DIR is not empty and was not created by this script (no $MARKER); not removing it"
   rm -rf -- "$CP_DIR"
   if is_default_instance && [[ -L $DEFAULT_KUBECONFIG_LINK ]]; then rm -f "$DEFAULT_KUBECONFIG_LINK"; fi
 }
@@ -628,7 +633,10 @@ cmd_up() {
     print_summary
     return 0
   fi
-  if [[ -e $CP_DIR ]]; then
+  if [[ -e $CP_DIR ]] && ! dir_is_ours; then
+    die "$CP_DIR exists, is not empty and was not created by this script; refusing to use it"
+  fi
+  if [[ -f $CP_DIR/$MARKER ]]; then
     log "cleaning up stale state in $CP_DIR"
     stop_instance
     remove_dir
@@ -690,7 +698,9 @@ cmd_restart_apiserver() {
   lock_instance
   load_env 2>/dev/null || die "no control plane in $CP_DIR (run: $0 up)"
   [[ -f $APISERVER_ARGS_FILE ]] || die "missing $APISERVER_ARGS_FILE"
-  pid_is_ours "$ETCD_PID" && etcd_healthy "$ETCD_ENDPOINT" || die "etcd is not running or not healthy (log: $ETCD_LOG)"
+  if ! pid_is_ours "$ETCD_PID" || ! etcd_healthy "$ETCD_ENDPOINT"; then
+    die "etcd is not running or not healthy (log: $ETCD_LOG)"
+  fi
   stop_pid kube-apiserver "$KUBE_APISERVER_PID" "$STOP_GRACE_SECONDS"
   log "starting kube-apiserver on $KUBE_APISERVER_URL (log: $APISERVER_LOG)"
   start_apiserver "$KUBE_APISERVER_URL"

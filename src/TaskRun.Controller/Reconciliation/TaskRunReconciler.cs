@@ -1,0 +1,321 @@
+using System.Diagnostics;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using TaskRun.Controller.Runtime;
+using TaskRun.Core.Api;
+using TaskRun.Core.Config;
+using TaskRun.Core.Naming;
+using TaskRun.Core.Payload;
+using TaskRun.Core.Validation;
+
+namespace TaskRun.Controller.Reconciliation;
+
+/// <summary>
+/// Turns a TaskRun's runs into ConfigMaps and Jobs and its Jobs' outcomes into status (DESIGN §2). Level-based:
+/// it reads the TaskRun and its Job from the caches and does the one next step, as a ladder of early returns.
+/// Every write is idempotent (deterministic child names, server-side apply), so a repeat after a crash or a
+/// stale read never makes a second Job for a run.
+/// </summary>
+public sealed class TaskRunReconciler(
+    ObjectCache<V2TaskRun> taskRuns,
+    ObjectCache<V1Job> jobs,
+    TaskRunWriter taskRunWriter,
+    ChildWriter childWriter,
+    EventRecorder events,
+    Func<ControllerConfig> config,
+    TimeProvider time,
+    Random random,
+    ILogger<TaskRunReconciler> logger)
+{
+    private static readonly ActivitySource Tracing = new(Telemetry.SourceName);
+
+    /// <summary>Puts our own writes into the cache at once, so the next reconcile does not act on what it already did.</summary>
+    public Action<V2TaskRun>? Observe { get; set; }
+
+    public Action<V1Job>? ObserveJob { get; set; }
+
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var taskRun = taskRuns.Get(key);
+        if (taskRun is null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        using var span = Tracing.StartActivity("reconcile TaskRun");
+        span?.SetTag("k8s.namespace.name", key.Namespace);
+        span?.SetTag("taskrun", key.Name);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["taskrun"] = key.Name, ["namespace"] = key.Namespace });
+
+        if (taskRun.Metadata.DeletionTimestamp is not null)
+        {
+            return await FinalizeAsync(taskRun, cancellationToken);
+        }
+
+        if (taskRun.Metadata.Finalizers?.Contains(TaskRunApi.Finalizer) != true)
+        {
+            taskRun = Remember(await taskRunWriter.AddFinalizerAsync(taskRun, cancellationToken));
+        }
+
+        var settings = config();
+        var validation = TaskRunValidator.ValidateCreate(taskRun, new ValidationPolicy(settings.Limits.MaxFileBytes, settings.Agent.AllowOverrides));
+        if (!validation.IsValid)
+        {
+            return await FailInvalidSpecAsync(taskRun, validation, cancellationToken);
+        }
+
+        var status = taskRun.Status ?? new TaskRunStatus();
+        var specAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
+        if (status.Attempt is not { } run)
+        {
+            return await StartRunAsync(taskRun, specAttempt, retryCount: 0, "RunStarted", cancellationToken);
+        }
+
+        if (specAttempt > (status.ObservedRetryAttempt ?? 0))
+        {
+            await StopActiveJobAsync(taskRun, status, cancellationToken);
+            return await StartRunAsync(taskRun, Math.Max(specAttempt, run + 1), retryCount: 0, "ManualRetry", cancellationToken);
+        }
+
+        if (status.Phase is Phases.Succeeded or Phases.Failed)
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (taskRun.Spec.Cancel == true)
+        {
+            await StopActiveJobAsync(taskRun, status, cancellationToken);
+            return await FinishAsync(taskRun, Phases.Failed, ConditionReasons.Cancelled, $"cancelled by spec.cancel during run {run}", EventRecorder.Normal, cancellationToken);
+        }
+
+        if (status.NextRetryTime is { } retryAt)
+        {
+            var wait = retryAt - time.GetUtcNow().UtcDateTime;
+            return wait > TimeSpan.Zero
+                ? ReconcileResult.After(wait)
+                : await StartRunAsync(taskRun, run + 1, (status.RetryCount ?? 0) + 1, "RetryStarted", cancellationToken);
+        }
+
+        var job = jobs.Get(new ObjectKey(key.Namespace, RunNames.Job(key.Name, run)))
+            ?? await childWriter.ReadJobAsync(key.Namespace, RunNames.Job(key.Name, run), cancellationToken);
+        if (job is null)
+        {
+            // Lost between writes (or deleted by someone): the run's children are put back, idempotently.
+            return await StartRunAsync(taskRun, run, status.RetryCount ?? 0, "RunRestored", cancellationToken);
+        }
+
+        return await TrackJobAsync(taskRun, status, run, job, cancellationToken);
+    }
+
+    private async Task<ReconcileResult> TrackJobAsync(V2TaskRun taskRun, TaskRunStatus status, int run, V1Job job, CancellationToken cancellationToken)
+    {
+        var complete = JobCondition(job, "Complete");
+        if (complete is not null)
+        {
+            return await FinishAsync(taskRun, Phases.Succeeded, ConditionReasons.Succeeded, $"run {run} succeeded", EventRecorder.Normal, cancellationToken);
+        }
+
+        var failed = JobCondition(job, "Failed");
+        if (failed is null)
+        {
+            return await WriteStatusAsync(taskRun, Running(taskRun, status, run, $"run {run} is running (Job {job.Metadata.Name})"), cancellationToken);
+        }
+
+        var settings = config();
+        var reason = failed.Reason ?? "Failed";
+        var retryable = settings.Retry.RetryOn.Contains(reason);
+        var maxRetries = taskRun.Spec.Retry?.MaxRetries ?? settings.Retry.MaxRetries;
+        var used = status.RetryCount ?? 0;
+        var why = $"run {run} failed: Job {job.Metadata.Name} {reason}{(string.IsNullOrEmpty(failed.Message) ? "" : $" ({failed.Message})")}";
+        if (!retryable)
+        {
+            var terminal = reason == RetryConfig.DeadlineExceeded ? ConditionReasons.TimedOut : ConditionReasons.Failed;
+            return await FinishAsync(taskRun, Phases.Failed, terminal, $"{why}; {reason} is not in retry.retryOn", EventRecorder.Warning, cancellationToken);
+        }
+
+        if (used >= maxRetries)
+        {
+            return await FinishAsync(taskRun, Phases.Failed, ConditionReasons.RetriesExhausted, $"{why}; all {maxRetries} automatic retries used", EventRecorder.Warning, cancellationToken);
+        }
+
+        var delay = Backoff.Delay(TimeSpan.FromSeconds(settings.Retry.BaseDelaySeconds), TimeSpan.FromSeconds(settings.Retry.MaxDelaySeconds), used, random);
+        var now = time.GetUtcNow().UtcDateTime;
+        var message = $"{why}; retry {used + 1} of {maxRetries} in {delay.TotalSeconds:0.#}s";
+        var next = Copy(status);
+        next.Phase = Phases.Pending;
+        next.Message = message;
+        next.NextRetryTime = now + delay;
+        next.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "Unknown", ConditionReasons.RetryScheduled, message, taskRun.Metadata.Generation, now);
+        await WriteStatusAsync(taskRun, next, cancellationToken);
+        await events.RecordAsync(taskRun, EventRecorder.Warning, ConditionReasons.RetryScheduled, message, cancellationToken);
+        return ReconcileResult.After(delay);
+    }
+
+    private async Task<ReconcileResult> StartRunAsync(V2TaskRun taskRun, int run, int retryCount, string eventReason, CancellationToken cancellationToken)
+    {
+        var settings = config();
+        var ns = taskRun.Metadata.NamespaceProperty;
+        var jobName = RunNames.Job(taskRun.Metadata.Name, run);
+        var existing = jobs.Get(new ObjectKey(ns, jobName)) ?? await childWriter.ReadJobAsync(ns, jobName, cancellationToken);
+        if (existing is not null && existing.Metadata.OwnerReferences?.Any(o => o.Uid == taskRun.Metadata.Uid) != true)
+        {
+            throw new InvalidOperationException($"Job {ns}/{jobName} exists but belongs to another object; refusing to adopt it");
+        }
+
+        // A Job that exists keeps the files it started with: the ConfigMap is written only with a new Job.
+        if (existing is null)
+        {
+            var payload = RunPayloadBuilder.Build(taskRun, run);
+            await childWriter.ApplyConfigMapAsync(RunChildren.ConfigMap(taskRun, run, payload), cancellationToken);
+            if (settings.Workspace.CreatePvc)
+            {
+                await childWriter.EnsureWorkspaceClaimAsync(ns, taskRun.Spec.ServiceName!, settings.Workspace, cancellationToken);
+            }
+
+            var job = await childWriter.ApplyJobAsync(RunChildren.Job(taskRun, run, settings), cancellationToken);
+            ObserveJob?.Invoke(job);
+            logger.LogInformation("created run {Attempt}: ConfigMap {ConfigMap} and Job {Job}", run, RunNames.ConfigMap(taskRun.Metadata.Name, run), jobName);
+        }
+
+        var status = Copy(taskRun.Status ?? new TaskRunStatus());
+        status.Attempt = run;
+        status.RetryCount = retryCount;
+        status.NextRetryTime = null;
+        status.CompletionTime = null;
+        status.ObservedRetryAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
+        status.StartTime ??= time.GetUtcNow().UtcDateTime;
+        var message = $"run {run} started (Job {jobName})";
+        var now = time.GetUtcNow().UtcDateTime;
+        var generation = taskRun.Metadata.Generation;
+        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.ConfigMapReady, "True", "Created", $"ConfigMap {RunNames.ConfigMap(taskRun.Metadata.Name, run)} holds the run's files", generation, now);
+        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.JobCreated, "True", "Created", $"Job {jobName} created", generation, now);
+        await WriteStatusAsync(taskRun, Running(taskRun, status, run, message), cancellationToken);
+        if (existing is null)
+        {
+            await events.RecordAsync(taskRun, EventRecorder.Normal, eventReason, message, cancellationToken);
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    private TaskRunStatus Running(V2TaskRun taskRun, TaskRunStatus current, int run, string message)
+    {
+        var status = Copy(current);
+        status.Phase = Phases.Running;
+        status.Attempt = run;
+        status.ConfigMapName = RunNames.ConfigMap(taskRun.Metadata.Name, run);
+        status.JobName = RunNames.Job(taskRun.Metadata.Name, run);
+        var existing = StatusConditions.Find(current.Conditions, ConditionTypes.Succeeded);
+        // Keep the message of an unchanged running state, so a repeated reconcile writes nothing.
+        if (current.Phase == Phases.Running && current.Attempt == run && existing?.Reason == ConditionReasons.Running)
+        {
+            return status;
+        }
+
+        status.Message = message;
+        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "Unknown", ConditionReasons.Running, message, taskRun.Metadata.Generation, time.GetUtcNow().UtcDateTime);
+        return status;
+    }
+
+    private async Task<ReconcileResult> FinishAsync(V2TaskRun taskRun, string phase, string reason, string message, string eventType, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var status = Copy(taskRun.Status ?? new TaskRunStatus());
+        status.Phase = phase;
+        status.Message = message;
+        status.CompletionTime = now;
+        status.NextRetryTime = null;
+        status.ObservedRetryAttempt ??= taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
+        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, phase == Phases.Succeeded ? "True" : "False", reason, message, taskRun.Metadata.Generation, now);
+        await WriteStatusAsync(taskRun, status, cancellationToken);
+        await events.RecordAsync(taskRun, eventType, reason, message, cancellationToken);
+        logger.LogInformation("TaskRun finished: {Phase} ({Reason}) at attempt {Attempt}", phase, reason, status.Attempt);
+        return ReconcileResult.Done;
+    }
+
+    private async Task<ReconcileResult> FailInvalidSpecAsync(V2TaskRun taskRun, ValidationResult validation, CancellationToken cancellationToken)
+    {
+        var message = $"invalid spec, no Job created: {validation.Summary()}";
+        var current = taskRun.Status;
+        if (current?.Phase == Phases.Failed && current.Message == message)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var status = Copy(current ?? new TaskRunStatus());
+        status.Phase = Phases.Failed;
+        status.Message = message;
+        status.CompletionTime = now;
+        status.ObservedRetryAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
+        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "False", ConditionReasons.InvalidSpec, message, taskRun.Metadata.Generation, now);
+        await WriteStatusAsync(taskRun, status, cancellationToken);
+        await events.RecordAsync(taskRun, EventRecorder.Warning, ConditionReasons.InvalidSpec, message, cancellationToken);
+        logger.LogWarning("TaskRun has an invalid spec; no Job created: {Errors}", validation.Summary());
+        return ReconcileResult.Done;
+    }
+
+    private async Task<ReconcileResult> FinalizeAsync(V2TaskRun taskRun, CancellationToken cancellationToken)
+    {
+        if (taskRun.Metadata.Finalizers?.Contains(TaskRunApi.Finalizer) != true)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var deleted = await childWriter.DeleteChildrenAsync(taskRun.Metadata.NamespaceProperty, taskRun.Metadata.Uid, cancellationToken);
+        await taskRunWriter.RemoveFinalizerAsync(taskRun, cancellationToken);
+        logger.LogInformation("cleaned up {Count} children and removed the finalizer", deleted);
+        return ReconcileResult.Done;
+    }
+
+    private async Task StopActiveJobAsync(V2TaskRun taskRun, TaskRunStatus status, CancellationToken cancellationToken)
+    {
+        if (status.JobName is null || status.Phase is Phases.Succeeded or Phases.Failed)
+        {
+            return;
+        }
+
+        var job = jobs.Get(new ObjectKey(taskRun.Metadata.NamespaceProperty, status.JobName));
+        if (job is null || (JobCondition(job, "Complete") is null && JobCondition(job, "Failed") is null))
+        {
+            await childWriter.StopJobAsync(taskRun.Metadata.NamespaceProperty, status.JobName, cancellationToken);
+        }
+    }
+
+    private async Task<ReconcileResult> WriteStatusAsync(V2TaskRun taskRun, TaskRunStatus status, CancellationToken cancellationToken)
+    {
+        status.ObservedGeneration = taskRun.Metadata.Generation;
+        if (StatusComparer.Same(taskRun.Status, status))
+        {
+            return ReconcileResult.Done;
+        }
+
+        Remember(await taskRunWriter.ReplaceStatusAsync(taskRun, status, cancellationToken));
+        return ReconcileResult.Done;
+    }
+
+    private V2TaskRun Remember(V2TaskRun updated)
+    {
+        Observe?.Invoke(updated);
+        return updated;
+    }
+
+    private static V1JobCondition? JobCondition(V1Job job, string type) =>
+        job.Status?.Conditions?.FirstOrDefault(c => c.Type == type && c.Status == "True");
+
+    private static TaskRunStatus Copy(TaskRunStatus status) => new()
+    {
+        Phase = status.Phase,
+        Conditions = status.Conditions?.ToList(),
+        ConfigMapName = status.ConfigMapName,
+        JobName = status.JobName,
+        Attempt = status.Attempt,
+        StartTime = status.StartTime,
+        CompletionTime = status.CompletionTime,
+        Message = status.Message,
+        ObservedGeneration = status.ObservedGeneration,
+        ObservedRetryAttempt = status.ObservedRetryAttempt,
+        RetryCount = status.RetryCount,
+        NextRetryTime = status.NextRetryTime,
+    };
+}

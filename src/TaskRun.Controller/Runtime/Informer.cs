@@ -1,0 +1,169 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace TaskRun.Controller.Runtime;
+
+/// <summary>
+/// List+watch for one kind into an <see cref="ObjectCache{T}"/>, telling handlers about every change.
+/// Built around the failure modes the C# client has shipped (LESSONS.md): every watch carries a server-side
+/// timeout and a client-side idle limit, a stream that ends is reopened from the last resourceVersion, and an
+/// error event (410 Gone included) or an undecodable event leads to a fresh list, which also reports objects
+/// deleted while nobody watched.
+/// </summary>
+public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly IResourceClient<T> client;
+    private readonly InformerOptions options;
+    private readonly TimeProvider time;
+    private readonly Random random;
+    private readonly ILogger logger;
+    private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Informer(IResourceClient<T> client, InformerOptions options, TimeProvider time, Random random, ILogger logger)
+    {
+        this.client = client ?? throw new ArgumentNullException(nameof(client));
+        this.options = options ?? throw new ArgumentNullException(nameof(options));
+        this.time = time ?? throw new ArgumentNullException(nameof(time));
+        this.random = random ?? throw new ArgumentNullException(nameof(random));
+        this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    public ObjectCache<T> Cache { get; } = new();
+
+    /// <summary>Called with (old, new) on add (old null), update, and delete (new null).</summary>
+    public event Action<T?, T?>? Changed;
+
+    /// <summary>Raised for each list: the number of lists tells tests and metrics about re-lists.</summary>
+    public event Action<string>? Listed;
+
+    /// <summary>Completes once the first list is in the cache.</summary>
+    public Task Synced => synced.Task;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var resourceVersion = await ListAsync(cancellationToken);
+                failures = 0;
+                await WatchUntilRelistNeededAsync(resourceVersion, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                failures++;
+                var delay = Backoff.Delay(options.RetryBaseDelay, options.RetryMaxDelay, failures - 1, random);
+                logger.LogWarning(e, "{Kind} list/watch failed ({Failures} in a row); retrying in {Delay}", client.Kind, failures, delay);
+                await Task.Delay(delay, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task<string> ListAsync(CancellationToken cancellationToken)
+    {
+        var list = await client.ListAsync(cancellationToken);
+        var seen = new HashSet<ObjectKey>();
+        foreach (var item in list.Items)
+        {
+            seen.Add(ObjectKey.Of(item));
+            Apply(WatchEventType.Modified, item);
+        }
+
+        foreach (var key in Cache.Keys.Where(k => !seen.Contains(k)))
+        {
+            if (Cache.Remove(key, out var gone))
+            {
+                Changed?.Invoke(gone, null);
+            }
+        }
+
+        logger.LogDebug("{Kind}: listed {Count} at resourceVersion {ResourceVersion}", client.Kind, list.Items.Count, list.ResourceVersion);
+        Listed?.Invoke(list.ResourceVersion);
+        synced.TrySetResult();
+        return list.ResourceVersion;
+    }
+
+    /// <summary>Watches, reopening ended streams, until an error says the cache must be rebuilt by a list.</summary>
+    private async Task WatchUntilRelistNeededAsync(string resourceVersion, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Exception? streamError = null;
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var idleLimit = TimeSpan.FromSeconds(options.WatchTimeoutSeconds) + options.IdleGrace;
+            idle.CancelAfter(idleLimit);
+            try
+            {
+                await foreach (var (type, obj) in client.WatchAsync(resourceVersion, options.WatchTimeoutSeconds, e => streamError ??= e, idle.Token))
+                {
+                    idle.CancelAfter(idleLimit);
+                    resourceVersion = obj.Metadata?.ResourceVersion ?? resourceVersion;
+                    if (type != WatchEventType.Bookmark)
+                    {
+                        Apply(type, obj);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("{Kind} watch was silent for {IdleLimit}; reopening it", client.Kind, idleLimit);
+                continue;
+            }
+
+            if (streamError is not null)
+            {
+                LogWatchError(streamError);
+                return;
+            }
+        }
+    }
+
+    private void LogWatchError(Exception error)
+    {
+        if (error is KubernetesException { Status.Code: (int)HttpStatusCode.Gone } or HttpOperationException { Response.StatusCode: HttpStatusCode.Gone })
+        {
+            logger.LogInformation("{Kind} watch expired (410 Gone); re-listing", client.Kind);
+        }
+        else
+        {
+            logger.LogWarning(error, "{Kind} watch reported an error; re-listing so no event is lost", client.Kind);
+        }
+    }
+
+    private void Apply(WatchEventType type, T obj)
+    {
+        var key = ObjectKey.Of(obj);
+        if (type == WatchEventType.Deleted)
+        {
+            Cache.Remove(key, out var removed);
+            Changed?.Invoke(removed ?? obj, null);
+            return;
+        }
+
+        var old = Cache.Get(key);
+        if (Cache.Put(obj))
+        {
+            Changed?.Invoke(old, obj);
+        }
+    }
+}
+
+public sealed record InformerOptions
+{
+    /// <summary>Server-side watch timeout; the client also gives up after this plus <see cref="IdleGrace"/> of silence.</summary>
+    public int WatchTimeoutSeconds { get; init; } = 300;
+
+    public TimeSpan IdleGrace { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,174 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using TaskRun.Controller.Reconciliation;
+using TaskRun.Core.Api;
+using TaskRun.Core.Config;
+
+namespace TaskRun.Controller.Runtime;
+
+/// <summary>
+/// Wires the runtime: informers for TaskRuns and the Jobs and ConfigMaps they own, one work queue, and a
+/// bounded number of workers running the reconciler. An event on a child enqueues its owner.
+/// </summary>
+public sealed class TaskRunController : IDisposable
+{
+    private readonly ControllerOptions options;
+    private readonly ControllerMetrics metrics;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly WorkQueue<ObjectKey> queue;
+    private readonly TaskRunReconciler reconciler;
+
+    public TaskRunController(
+        IKubernetes client,
+        ControllerOptions options,
+        Func<ControllerConfig> config,
+        ControllerMetrics metrics,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(loggers);
+        this.options = options ?? throw new ArgumentNullException(nameof(options));
+        this.metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
+        this.time = time ?? throw new ArgumentNullException(nameof(time));
+        logger = loggers.CreateLogger<TaskRunController>();
+        var random = new Random();
+        TaskRuns = new Informer<V2TaskRun>(new TaskRunResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V2TaskRun>>());
+        Jobs = new Informer<V1Job>(new JobResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1Job>>());
+        ConfigMaps = new Informer<V1ConfigMap>(new ConfigMapResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1ConfigMap>>());
+        queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
+        reconciler = new TaskRunReconciler(
+            TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
+            new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>()), config, time, random, loggers.CreateLogger<TaskRunReconciler>())
+        {
+            Observe = taskRun => TaskRuns.Cache.Put(taskRun),
+            ObserveJob = job => Jobs.Cache.Put(job),
+        };
+
+        TaskRuns.Changed += (old, current) => queue.Add(ObjectKey.Of((current ?? old)!));
+        Jobs.Changed += (old, current) => EnqueueOwner(current ?? old);
+        ConfigMaps.Changed += (old, current) => EnqueueOwner(current ?? old);
+    }
+
+    public Informer<V2TaskRun> TaskRuns { get; }
+
+    public Informer<V1Job> Jobs { get; }
+
+    public Informer<V1ConfigMap> ConfigMaps { get; }
+
+    /// <summary>True once every informer has its first list.</summary>
+    public bool IsSynced => TaskRuns.Synced.IsCompleted && Jobs.Synced.IsCompleted && ConfigMaps.Synced.IsCompleted;
+
+    /// <summary>Runs until cancelled: informers first, workers once the caches are synced.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var informers = new[] { TaskRuns.RunAsync(stop.Token), Jobs.RunAsync(stop.Token), ConfigMaps.RunAsync(stop.Token) };
+        try
+        {
+            await Task.WhenAll(TaskRuns.Synced, Jobs.Synced, ConfigMaps.Synced).WaitAsync(stop.Token);
+            logger.LogInformation("caches synced ({TaskRuns} TaskRuns, {Jobs} Jobs); starting {Workers} workers",
+                TaskRuns.Cache.Count, Jobs.Cache.Count, options.Workers);
+            var workers = Enumerable.Range(0, options.Workers).Select(_ => WorkAsync(stop.Token)).ToList();
+            workers.Add(ReportPhasesAsync(stop.Token));
+            await Task.WhenAll(workers);
+        }
+        finally
+        {
+            queue.ShutDown();
+            await stop.CancelAsync();
+            await Task.WhenAll(informers).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    public void Dispose() => queue.Dispose();
+
+    private async Task WorkAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            ObjectKey key;
+            try
+            {
+                key = await queue.TakeAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var started = time.GetTimestamp();
+            try
+            {
+                var result = await reconciler.ReconcileAsync(key, cancellationToken);
+                metrics.Reconciled(success: true, time.GetElapsedTime(started));
+                queue.Forget(key);
+                if (result.RequeueAfter is { } delay)
+                {
+                    queue.AddAfter(key, delay);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                metrics.Reconciled(success: false, time.GetElapsedTime(started));
+                var delay = queue.AddRateLimited(key);
+                logger.LogWarning(e, "reconcile of {Key} failed; retrying in {Delay}", key, delay);
+            }
+            finally
+            {
+                queue.Done(key);
+            }
+        }
+    }
+
+    private void EnqueueOwner(IKubernetesObject<V1ObjectMeta>? child)
+    {
+        var owner = child?.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == TaskRunApi.Kind);
+        if (owner is not null)
+        {
+            queue.Add(new ObjectKey(child!.Metadata.NamespaceProperty, owner.Name));
+        }
+    }
+
+    private async Task ReportPhasesAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.PhaseReportInterval, time);
+        try
+        {
+            do
+            {
+                var counts = TaskRuns.Cache.List()
+                    .GroupBy(t => t.Status?.Phase ?? "Unknown")
+                    .ToDictionary(g => g.Key, g => g.Count());
+                metrics.SetPhaseCounts(counts);
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
+
+public sealed record ControllerOptions
+{
+    /// <summary>
+    /// Concurrent reconciles. A reconcile spends nearly all its time waiting on the API server, so more
+    /// workers than cores pay off; 8 keeps a 2-core controller busy without flooding the API server.
+    /// </summary>
+    public int Workers { get; init; } = 8;
+
+    /// <summary>Null watches every namespace.</summary>
+    public string? WatchNamespace { get; init; }
+
+    public InformerOptions Informer { get; init; } = new();
+
+    public WorkQueueOptions Queue { get; init; } = WorkQueueOptions.Default;
+
+    public TimeSpan PhaseReportInterval { get; init; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using TaskRun.Core.Api;
+using Xunit;
+
+namespace TaskRun.Core.Tests.Crd;
+
+/// <summary><c>kubectl get otr</c> shows Task, Service, Priority, Phase, Attempt, Job and Age in every version.</summary>
+public sealed class CrdPrinterColumnsTests
+{
+    private static readonly CrdFile Crd = CrdFile.Load();
+
+    private static readonly (string Name, string Type, string JsonPath)[] ExpectedColumns =
+    [
+        ("Task", "integer", ".spec.taskId"),
+        ("Service", "string", ".spec.serviceName"),
+        ("Priority", "string", ".spec.priority"),
+        ("Phase", "string", ".status.phase"),
+        ("Attempt", "integer", ".status.attempt"),
+        ("Job", "string", ".status.jobName"),
+        ("Age", "date", ".metadata.creationTimestamp"),
+    ];
+
+    public static TheoryData<string> Versions => [TaskRunApi.V1, TaskRunApi.V2];
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void Columns_are_the_designed_ones_in_order(string version)
+    {
+        var columns = Columns(version).Select(c => ((string?)c["name"], (string?)c["type"], (string?)c["jsonPath"]));
+
+        Assert.Equal(ExpectedColumns.Select(c => ((string?)c.Name, (string?)c.Type, (string?)c.JsonPath)), columns);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void Every_column_reads_a_field_the_schema_declares_with_a_matching_type(string version)
+    {
+        var schema = Crd.Schema(version);
+        foreach (var column in Columns(version))
+        {
+            var jsonPath = (string)column["jsonPath"]!;
+            if (jsonPath.StartsWith(".metadata.", StringComparison.Ordinal))
+            {
+                continue; // metadata's schema belongs to the API server
+            }
+
+            var field = SchemaNodes.At(schema, jsonPath.TrimStart('.'));
+            var columnType = (string?)column["type"];
+            Assert.True((string?)field["type"] == columnType, $"{version} column {column["name"]} is {columnType} but {jsonPath} is {field["type"]}");
+        }
+    }
+
+    private static List<JsonObject> Columns(string version) =>
+        [.. Crd.Version(version)["additionalPrinterColumns"]!.AsArray().OfType<JsonObject>()];
+}
