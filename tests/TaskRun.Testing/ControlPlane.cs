@@ -60,9 +60,8 @@ public sealed class ControlPlane
             throw new InvalidOperationException($"the test control plane did not start (hack/control-plane.sh up, CONTROL_PLANE_DIR={directory}):\n{up}");
         }
 
-        var plane = new ControlPlane(directory, Path.Combine(directory, "kubeconfig"), ownsProcesses: true);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => plane.Stop();
-        return plane;
+        await StopWhenThisProcessEndsAsync(directory);
+        return new ControlPlane(directory, Path.Combine(directory, "kubeconfig"), ownsProcesses: true);
     }
 
     /// <summary>Reuses a running control plane of ours that KUBECONFIG points at; never a real cluster.</summary>
@@ -86,11 +85,20 @@ public sealed class ControlPlane
         return File.Exists(envFile) ? new ControlPlane(directory, kubeconfig, ownsProcesses: false) : null;
     }
 
-    private void Stop()
+    /// <summary>
+    /// A detached watchdog stops the control plane once this test process is gone, however it ends (a test
+    /// host is often killed before exit handlers finish, and kill -9 runs none).
+    /// </summary>
+    private static async Task StopWhenThisProcessEndsAsync(string directory)
     {
-        if (OwnsProcesses)
+        var watchdog =
+            $"while kill -0 {System.Environment.ProcessId} 2>/dev/null; do sleep 1; done; " +
+            $"CONTROL_PLANE_DIR='{directory}' bash '{RepositoryPaths.ControlPlaneScript}' down";
+        var started = await ProcessRunner.RunAsync("bash",
+            ["-c", $"setsid nohup bash -c \"{watchdog}\" >'{directory}.watchdog.log' 2>&1 </dev/null &"]);
+        if (!started.Succeeded)
         {
-            RunScriptAsync("down").GetAwaiter().GetResult();
+            throw new InvalidOperationException($"could not start the control plane's watchdog:\n{started}");
         }
     }
 

@@ -50,7 +50,18 @@ public static class ControllerConfigParser
             return new(null, schemaErrors);
         }
 
-        var config = document.Deserialize<ControllerConfig>(ModelOptions) ?? ControllerConfig.Default;
+        ControllerConfig config;
+        try
+        {
+            config = document.Deserialize<ControllerConfig>(ModelOptions) ?? ControllerConfig.Default;
+        }
+        catch (JsonException e)
+        {
+            // The schema should have caught it; a value the model cannot hold is still a refused config, not a crash.
+            var key = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : ControllerConfig.DataKey;
+            return Failed(new ConfigError(key, "has a value the config cannot hold (out of range or of the wrong type)"));
+        }
+
         var semanticErrors = CheckSemantics(config);
         return semanticErrors.Count > 0 ? new(null, semanticErrors) : new(config, []);
     }
@@ -77,7 +88,8 @@ public static class ControllerConfigParser
             var key = KeyOf(detail.InstanceLocation.ToString());
             foreach (var (keyword, message) in detail.Errors)
             {
-                var text = keyword == "false"
+                // A key that additionalProperties: false refuses is reported by JsonSchema.Net with an empty keyword.
+                var text = keyword is "" or "false"
                     ? "is not a known key; check its spelling against the config reference"
                     : $"{message} (found {Describe(document, detail.InstanceLocation.ToString())})";
                 errors.Add(new ConfigError(key, text));

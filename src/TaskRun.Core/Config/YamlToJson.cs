@@ -84,7 +84,8 @@ public static partial class YamlToJson
             return JsonValue.Create(integer);
         }
 
-        if (FloatRegex().IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        // 1e400 parses as infinity, which JSON cannot hold; left a string, the schema reports it against its key.
+        if (FloatRegex().IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
         {
             return JsonValue.Create(number);
         }

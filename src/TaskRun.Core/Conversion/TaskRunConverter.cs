@@ -78,7 +78,7 @@ public static class TaskRunConverter
         var metadata = EnsureObject(obj, "metadata");
         if (spec.Count > 0)
         {
-            EnsureObject(metadata, "annotations")[TaskRunApi.V2SpecAnnotation] = spec.ToJsonString();
+            EnsureObject(metadata, "annotations")[TaskRunApi.V2SpecAnnotation] = WithSortedKeys(spec).ToJsonString();
         }
         else
         {
@@ -164,6 +164,13 @@ public static class TaskRunConverter
                 e);
         }
     }
+
+    /// <summary>
+    /// The annotation's keys in ordinal order, so its text does not depend on the order the v2 object's keys came in
+    /// (v1→v2 puts <c>retry</c> before the annotation's fields): v1→v2→v1 then reproduces the annotation exactly.
+    /// </summary>
+    private static JsonObject WithSortedKeys(JsonObject spec) =>
+        new(spec.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
 
     private static void RemoveAnnotation(JsonObject metadata)
     {

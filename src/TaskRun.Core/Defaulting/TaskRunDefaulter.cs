@@ -43,18 +43,18 @@ public static class TaskRunDefaulter
     private static void MirrorLabels(V2TaskRun taskRun)
     {
         var spec = taskRun.Spec;
-        var desired = new List<(string Key, string? Value)>
+        // Only values the validator accepts are mirrored: an invalid one is left to the validator, which names the
+        // spec field (a label the API server would refuse would only produce a more obscure error).
+        var desired = new List<(string Key, string? Value, bool Valid)>
         {
-            (TaskRunLabels.TaskId, spec.TaskId?.ToString(CultureInfo.InvariantCulture)),
-            (TaskRunLabels.Service, spec.ServiceName),
-            (TaskRunLabels.Priority, spec.Priority),
+            (TaskRunLabels.TaskId, spec.TaskId?.ToString(CultureInfo.InvariantCulture), spec.TaskId >= SpecLimits.MinTaskId),
+            (TaskRunLabels.Service, spec.ServiceName, spec.ServiceName is not null && KubernetesNames.IsDns1123Label(spec.ServiceName)),
+            (TaskRunLabels.Priority, spec.Priority, spec.Priority is not null && Priorities.All.Contains(spec.Priority)),
         };
 
-        foreach (var (key, value) in desired)
+        foreach (var (key, value, valid) in desired)
         {
-            // An invalid value is left to the validator, which names the spec field; a label the
-            // API server would refuse would only produce a more obscure error.
-            if (value is null || !KubernetesNames.IsLabelValue(value))
+            if (value is null || !valid)
             {
                 continue;
             }

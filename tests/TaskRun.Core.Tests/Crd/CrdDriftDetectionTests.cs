@@ -97,6 +97,17 @@ public sealed class CrdDriftDetectionTests
         AssertReported(TypeDrift(TaskRunApi.V2, schema), "spec.agent.resources.requests{}", "x-kubernetes-int-or-string");
     }
 
+    [Theory]
+    [InlineData("description")]
+    [InlineData("properties")]
+    public void Saying_more_about_metadata_than_its_type_is_reported(string keyword)
+    {
+        var schema = AlteredSchema(TaskRunApi.V2);
+        SchemaNodes.At(schema, "metadata")[keyword] = keyword == "properties" ? new JsonObject() : "x";
+
+        AssertReported(TypeDrift(TaskRunApi.V2, schema), "metadata", $"sets {keyword}");
+    }
+
     [Fact]
     public void Preserving_unknown_fields_is_reported()
     {

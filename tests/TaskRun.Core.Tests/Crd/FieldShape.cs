@@ -18,5 +18,5 @@ internal sealed record ArrayShape(string Source, FieldShape Items) : FieldShape(
 /// <summary>A map of resource names to quantities (int-or-string values), as in resources.limits.</summary>
 internal sealed record QuantityMapShape(string Source) : FieldShape(Source);
 
-/// <summary>An object whose schema the API server owns (metadata): it must be there, with no fields of ours.</summary>
+/// <summary>An object whose schema the API server owns (metadata): the CRD may only say <c>type: object</c>.</summary>
 internal sealed record OpaqueObjectShape(string Source) : FieldShape(Source);

@@ -54,7 +54,11 @@ internal static class SchemaDrift
                 break;
             case OpaqueObjectShape opaque:
                 ExpectKeyword(shown, node, "type", "object", opaque.Source, drift);
-                ExpectNoProperties(shown, node, opaque.Source, drift);
+                foreach (var (keyword, _) in node.Where(k => k.Key != "type"))
+                {
+                    drift.Add($"{shown}: the schema sets {keyword} for {opaque.Source}; the API server owns its schema and refuses anything but type: object");
+                }
+
                 break;
             default:
                 throw new NotSupportedException(expected.GetType().Name);

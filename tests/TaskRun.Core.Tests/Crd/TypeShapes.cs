@@ -26,7 +26,7 @@ internal static class TypeShapes
     /// <summary>Model fields the CRD leaves out on purpose, and why.</summary>
     private static readonly Dictionary<Type, string[]> ModelFieldsNotInCrd = new()
     {
-        // Dynamic resource allocation claims arrived in Kubernetes 1.26; the agent Job never uses them.
+        // Dynamic resource allocation claims arrived in Kubernetes 1.26: the 1.20 API server has no such field.
         [typeof(V1ResourceRequirements)] = ["claims"],
     };
 

@@ -18,6 +18,12 @@ internal static class CrdSchemaEvaluator
         using var document = JsonDocument.Parse(instance.ToJsonString());
         var options = new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true };
         var results = schema.Evaluate(document.RootElement, options);
+        if (results.IsValid)
+        {
+            return [];
+        }
+
+        // The list also holds the errors of anyOf alternatives that did not match; they name the same field.
         return
         [
             .. from detail in results.Details ?? []

@@ -1,0 +1,27 @@
+namespace TaskRun.Webhook.Admission;
+
+/// <summary>An admission handler's answer plus what the host logs and counts about it.</summary>
+/// <param name="Response">The response to send (uid already set).</param>
+/// <param name="Result">The metrics label: allowed, patched, denied or rejected (a request the handler cannot judge).</param>
+internal sealed record AdmissionOutcome(AdmissionResponse Response, string Result)
+{
+    public const string Allowed = "allowed";
+    public const string Patched = "patched";
+    public const string Denied = "denied";
+    public const string Rejected = "rejected";
+
+    public static AdmissionOutcome Allow(AdmissionResponse response) =>
+        new(response, response.Patch is null ? Allowed : Patched);
+
+    public static AdmissionOutcome Deny(AdmissionResponse response) =>
+        new(response, response.Status?.Code == 422 ? Denied : Rejected);
+}
+
+/// <summary>One admission webhook: a path and the judgement of a request.</summary>
+internal interface IAdmissionHandler
+{
+    /// <summary>The endpoint name used in metrics, logs and spans (e.g. "mutate").</summary>
+    string Endpoint { get; }
+
+    AdmissionOutcome Admit(AdmissionRequest request);
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using TaskRun.Core.Api;
+using TaskRun.Core.Validation;
+using TaskRun.Webhook.Config;
+
+namespace TaskRun.Webhook.Admission;
+
+/// <summary>
+/// The validating webhook (/validate): <see cref="TaskRunValidator"/> on CREATE and UPDATE with the policy of
+/// the live config. A denial is an HTTP 200 review with <c>allowed: false</c>, <c>status.code</c> 422, reason
+/// <c>Invalid</c> and one <c>details.causes[]</c> entry per field error, as the API server answers for its own
+/// validation; warnings go back either way. Judging has no side effects, so <c>dryRun</c> needs nothing special.
+/// </summary>
+/// <remarks>
+/// An UPDATE that leaves the spec as it was is judged on its metadata only, and one on an object being deleted
+/// is allowed: the spec was judged when it was written, and a config made stricter since must not block the
+/// controller from adding or removing its finalizer, or a user from editing labels.
+/// </remarks>
+internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
+{
+    public string Endpoint => "validate";
+
+    public AdmissionOutcome Admit(AdmissionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var uid = request.Uid!;
+        if (!TaskRunObjects.IsV2TaskRun(request.Kind))
+        {
+            return TaskRunObjects.WrongKind(request);
+        }
+
+        ValidationResult result;
+        switch (request.Operation)
+        {
+            case TaskRunObjects.Create:
+                if (!TaskRunObjects.TryRead(request.Object, "object", out var created, out var problem))
+                {
+                    return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
+                }
+
+                result = TaskRunValidator.ValidateCreate(created!, config.Policy);
+                break;
+            case TaskRunObjects.Update:
+                if (!TaskRunObjects.TryRead(request.Object, "object", out var updated, out problem) ||
+                    !TaskRunObjects.TryRead(request.OldObject, "oldObject", out var old, out problem))
+                {
+                    return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
+                }
+
+                if (updated!.Metadata?.DeletionTimestamp is not null)
+                {
+                    return AdmissionOutcome.Allow(AdmissionResponse.Allow(uid));
+                }
+
+                result = TaskRunValidator.ValidateUpdate(updated, old!, config.Policy);
+                if (SpecUnchanged(request.Object!.Value, request.OldObject!.Value))
+                {
+                    result = result with { Errors = [.. result.Errors.Where(e => e.Field.StartsWith("metadata.", StringComparison.Ordinal))], Warnings = [] };
+                }
+
+                break;
+            case TaskRunObjects.Delete:
+                return AdmissionOutcome.Allow(AdmissionResponse.Allow(uid));
+            default:
+                return TaskRunObjects.UnknownOperation(request);
+        }
+
+        if (result.IsValid)
+        {
+            return AdmissionOutcome.Allow(AdmissionResponse.Allow(uid, result.Warnings));
+        }
+
+        return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, Invalid(request.Name, result), result.Warnings));
+    }
+
+    /// <summary>The status the API server itself would return for an invalid object, one cause per field error.</summary>
+    public static ApiStatus Invalid(string? name, ValidationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return ApiStatus.Invalid(
+            $"{TaskRunApi.Kind}.{TaskRunApi.Group} \"{name}\" is invalid: {result.Summary()}",
+            new StatusDetails
+            {
+                Name = name,
+                Group = TaskRunApi.Group,
+                Kind = TaskRunApi.Kind,
+                Causes = [.. result.Errors.Select(e => new StatusCause(e.Reason, e.Message, e.Field))],
+            });
+    }
+
+    private static bool SpecUnchanged(JsonElement updated, JsonElement old) =>
+        updated.TryGetProperty("spec", out var spec) && old.TryGetProperty("spec", out var oldSpec) && JsonElement.DeepEquals(spec, oldSpec);
+}

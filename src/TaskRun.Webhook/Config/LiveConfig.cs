@@ -1,0 +1,161 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using TaskRun.Core.Config;
+using TaskRun.Core.Validation;
+using TaskRun.Webhook.Hosting;
+using TaskRun.Webhook.Observability;
+
+namespace TaskRun.Webhook.Config;
+
+/// <summary>The controller config the handlers use now, and the validation policy derived from it.</summary>
+internal interface ILiveConfig
+{
+    ControllerConfig Current { get; }
+
+    ValidationPolicy Policy { get; }
+
+    ConfigOrigin Origin { get; }
+
+    /// <summary>The namespace whose <c>taskrun-controller-config</c> is the config (the system namespace).</summary>
+    string Namespace { get; }
+}
+
+/// <summary>The built-in defaults, never changing: the webhook with <c>WatchConfig</c> off.</summary>
+internal sealed class StaticConfig(string configNamespace) : ILiveConfig
+{
+    public ControllerConfig Current => ControllerConfig.Default;
+
+    public ValidationPolicy Policy { get; } = PolicyOf(ControllerConfig.Default);
+
+    public ConfigOrigin Origin => ConfigOrigin.BuiltInDefaults;
+
+    public string Namespace => configNamespace;
+
+    public static ValidationPolicy PolicyOf(ControllerConfig config) => new(config.Limits.MaxFileBytes, config.Agent.AllowOverrides);
+}
+
+/// <summary>
+/// Runs a <see cref="ControllerConfigSource"/> for the webhook: the limits and policies follow the ConfigMap
+/// with no restart. Every change is logged, counted and (for an invalid config) reported as a Warning Event on
+/// the ConfigMap; the deletion of the ConfigMap is logged as a warning, since it silently changes behaviour.
+/// </summary>
+internal sealed class LiveConfig : BackgroundService, ILiveConfig
+{
+    private readonly ControllerConfigSource source;
+    private readonly IKubernetes client;
+    private readonly WebhookOptions options;
+    private readonly WebhookMetrics metrics;
+    private readonly ILogger<LiveConfig> logger;
+    private readonly TimeProvider time;
+    private volatile ValidationPolicy policy = StaticConfig.PolicyOf(ControllerConfig.Default);
+
+    public LiveConfig(IKubernetes client, IOptions<WebhookOptions> options, WebhookMetrics metrics, ILogger<LiveConfig> logger, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.client = client;
+        this.options = options.Value;
+        this.metrics = metrics;
+        this.logger = logger;
+        this.time = time;
+        source = new ControllerConfigSource(client, new ControllerConfigSourceOptions { Namespace = this.options.ConfigNamespace }, time);
+        source.Changed += OnChanged;
+        source.Rejected += OnRejected;
+        source.WatchFailed += OnWatchFailed;
+    }
+
+    public ControllerConfig Current => source.Current;
+
+    public ValidationPolicy Policy => policy;
+
+    public ConfigOrigin Origin => source.Origin;
+
+    public string Namespace => options.ConfigNamespace;
+
+    public bool HasSynced => source.HasSynced;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => source.RunAsync(stoppingToken);
+
+    private void OnChanged(object? sender, ConfigChangedEventArgs e)
+    {
+        policy = StaticConfig.PolicyOf(e.Config);
+        if (e.Origin == ConfigOrigin.BuiltInDefaults)
+        {
+            metrics.ConfigUpdates.WithLabels("defaults").Inc();
+            logger.LogWarning("Controller config: {Description} (limits.maxFileBytes {MaxFileBytes}, agent.allowOverrides {AllowOverrides})",
+                e.Description, e.Config.Limits.MaxFileBytes, e.Config.Agent.AllowOverrides);
+            return;
+        }
+
+        metrics.ConfigUpdates.WithLabels("applied").Inc();
+        logger.LogInformation("Controller config: {Description} (limits.maxFileBytes {MaxFileBytes}, agent.allowOverrides {AllowOverrides})",
+            e.Description, e.Config.Limits.MaxFileBytes, e.Config.Agent.AllowOverrides);
+    }
+
+    private void OnRejected(object? sender, ConfigRejectedEventArgs e)
+    {
+        metrics.ConfigUpdates.WithLabels("rejected").Inc();
+        logger.LogError("Controller config in ConfigMap {Namespace}/{Name} (resourceVersion {ResourceVersion}) is invalid and was not applied; keeping the last good config: {Errors}",
+            e.ConfigMap.Metadata?.NamespaceProperty, e.ConfigMap.Metadata?.Name, e.ConfigMap.Metadata?.ResourceVersion, e.Summary);
+        if (options.EmitConfigEvents)
+        {
+            _ = EmitWarningEventAsync(e);
+        }
+    }
+
+    private void OnWatchFailed(object? sender, ConfigWatchFailedEventArgs e)
+    {
+        metrics.ConfigUpdates.WithLabels("watch_error").Inc();
+        logger.LogWarning(e.Error, "Watching the controller config ConfigMap {Namespace}/{Name} failed; retrying in {RetryIn}",
+            source.Namespace, source.Name, e.RetryIn);
+    }
+
+    /// <summary>
+    /// A Warning Event on the ConfigMap. Its name is derived from the ConfigMap's uid and resource version, so
+    /// the replicas of the webhook that all see the same bad version make one Event, not one each.
+    /// </summary>
+    private async Task EmitWarningEventAsync(ConfigRejectedEventArgs e)
+    {
+        var metadata = e.ConfigMap.Metadata;
+        var now = time.GetUtcNow().UtcDateTime;
+        var message = $"invalid {ControllerConfig.DataKey}, not applied (the last good config stays in use): {e.Summary}";
+        var warning = new Corev1Event
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = $"{metadata?.Name}.{(metadata?.Uid is { Length: >= 8 } uid ? uid[..8] : "0")}-{metadata?.ResourceVersion}.invalid",
+                NamespaceProperty = metadata?.NamespaceProperty,
+            },
+            InvolvedObject = new V1ObjectReference
+            {
+                ApiVersion = "v1",
+                Kind = "ConfigMap",
+                Name = metadata?.Name,
+                NamespaceProperty = metadata?.NamespaceProperty,
+                Uid = metadata?.Uid,
+                ResourceVersion = metadata?.ResourceVersion,
+            },
+            Type = "Warning",
+            Reason = "InvalidConfig",
+            Message = message.Length > 1024 ? message[..1021] + "..." : message,
+            Source = new V1EventSource { Component = "taskrun-webhook" },
+            FirstTimestamp = now,
+            LastTimestamp = now,
+            Count = 1,
+        };
+        try
+        {
+            await client.CoreV1.CreateNamespacedEventAsync(warning, metadata?.NamespaceProperty ?? options.ConfigNamespace);
+        }
+        catch (HttpOperationException error) when (error.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Another replica made it.
+        }
+        catch (Exception error) when (error is HttpOperationException or HttpRequestException or IOException or TaskCanceledException)
+        {
+            logger.LogWarning("Could not create the InvalidConfig Warning Event: {Error}", error.Message);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TaskRun.Core.Api;
+using TaskRun.Core.Conversion;
+using TaskRun.Webhook.Admission;
+using TaskRun.Webhook.Observability;
+
+namespace TaskRun.Webhook.Conversion;
+
+/// <summary>
+/// The CRD conversion webhook (/convert): every object of the review to <c>desiredAPIVersion</c> with
+/// <see cref="TaskRunConverter"/>, in order. An object that cannot be converted fails the whole review with a
+/// <c>Failure</c> result naming the object and the reason: never an HTTP 500, and never a partial answer (the
+/// API server requires one converted object per object sent).
+/// </summary>
+internal sealed class ConversionHandler(WebhookMetrics metrics)
+{
+    public const string Endpoint = "convert";
+
+    public (ConversionResponse Response, bool Succeeded) Convert(ConversionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var uid = request.Uid!;
+        var desired = request.DesiredApiVersion;
+        var objects = request.Objects ?? [];
+        var converted = new List<JsonNode?>(objects.Count);
+        for (var i = 0; i < objects.Count; i++)
+        {
+            if (objects[i] is not JsonObject taskRun)
+            {
+                return Failed(uid, $"objects[{i}] is not a JSON object");
+            }
+
+            var kind = taskRun["kind"]?.GetValueKind() == JsonValueKind.String ? (string?)taskRun["kind"] : null;
+            if (kind != TaskRunApi.Kind)
+            {
+                return Failed(uid, $"objects[{i}] is a \"{kind}\", not a {TaskRunApi.Kind}: this webhook converts only {TaskRunApi.Group} TaskRuns");
+            }
+
+            var from = taskRun["apiVersion"]?.GetValueKind() == JsonValueKind.String ? (string?)taskRun["apiVersion"] : null;
+            try
+            {
+                converted.Add(TaskRunConverter.Convert(taskRun, desired ?? ""));
+            }
+            catch (ConversionException e)
+            {
+                return Failed(uid, $"cannot convert TaskRun {Describe(taskRun)} to {desired}: {e.Message}");
+            }
+
+            metrics.Conversions.WithLabels(Direction(from, desired), "converted").Inc();
+        }
+
+        return (new ConversionResponse { Uid = uid, ConvertedObjects = converted, Result = Admission.ApiStatus.Succeeded() }, true);
+    }
+
+    private (ConversionResponse, bool) Failed(string uid, string message)
+    {
+        metrics.Conversions.WithLabels("unknown", "failed").Inc();
+        return (new ConversionResponse { Uid = uid, Result = ApiStatus.Failed(message) }, false);
+    }
+
+    private static string Direction(string? from, string? to) => (from, to) switch
+    {
+        (TaskRunApi.V1ApiVersion, TaskRunApi.V2ApiVersion) => "v1-to-v2",
+        (TaskRunApi.V2ApiVersion, TaskRunApi.V1ApiVersion) => "v2-to-v1",
+        _ => "unchanged",
+    };
+
+    private static string Describe(JsonObject taskRun)
+    {
+        var metadata = taskRun["metadata"] as JsonObject;
+        var ns = metadata?["namespace"]?.GetValueKind() == JsonValueKind.String ? (string?)metadata["namespace"] : null;
+        var name = metadata?["name"]?.GetValueKind() == JsonValueKind.String ? (string?)metadata["name"] : null;
+        return ns is null ? $"\"{name}\"" : $"\"{ns}/{name}\"";
+    }
+}

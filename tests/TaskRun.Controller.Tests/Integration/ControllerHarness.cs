@@ -1,0 +1,63 @@
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+using Prometheus;
+using TaskRun.Controller.Runtime;
+using TaskRun.Core.Config;
+using TaskRun.Testing;
+
+namespace TaskRun.Controller.Tests.Integration;
+
+/// <summary>Runs a real controller in the test process against the test API server, with its own metrics and write counter.</summary>
+internal sealed class ControllerHarness : IAsyncDisposable
+{
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task running;
+
+    public ControllerHarness(KubernetesFixture fixture, string watchNamespace, ControllerConfig? config = null, int? dieAfterWrites = null)
+    {
+        Writes = new WriteCounter { DieAfterWrites = dieAfterWrites };
+        Config = config ?? FastRetries;
+        Client = new Kubernetes(fixture.ControlPlane.ClientConfiguration(), Writes);
+        Metrics = new ControllerMetrics(Prometheus.Metrics.NewCustomRegistry());
+        Controller = new TaskRunController(
+            Client,
+            new ControllerOptions { WatchNamespace = watchNamespace, Informer = new InformerOptions { WatchTimeoutSeconds = 30 } },
+            () => Config,
+            Metrics,
+            TimeProvider.System,
+            NullLoggerFactory.Instance);
+        running = Task.Run(() => Controller.RunAsync(stop.Token));
+    }
+
+    /// <summary>Retries after 1–2 s instead of the production 10 s, so retry tests take seconds.</summary>
+    public static ControllerConfig FastRetries { get; } = new()
+    {
+        Retry = new RetryConfig { BaseDelaySeconds = 1, MaxDelaySeconds = 2, MaxRetries = 2 },
+    };
+
+    public ControllerConfig Config { get; set; }
+
+    public Kubernetes Client { get; }
+
+    public WriteCounter Writes { get; }
+
+    public ControllerMetrics Metrics { get; }
+
+    public TaskRunController Controller { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        try
+        {
+            await running.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Controller.Dispose();
+        Client.Dispose();
+        stop.Dispose();
+    }
+}
