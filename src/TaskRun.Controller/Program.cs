@@ -1,4 +1,42 @@
+using k8s;
+using OpenTelemetry.Trace;
+using Prometheus;
+using Serilog;
+using Serilog.Formatting.Compact;
+using TaskRun.Controller;
+using TaskRun.Controller.Hosting;
+
+// Wiring only: settings are validated before anything starts.
 var builder = WebApplication.CreateSlimBuilder(args);
+var settings = builder.Configuration.GetSection(ControllerSettings.Section).Get<ControllerSettings>() ?? new ControllerSettings();
+settings.Validate();
+
+builder.Services.AddSerilog(logging => logging
+    .ReadFrom.Configuration(builder.Configuration)
+    .Enrich.FromLogContext()
+    .Enrich.WithProperty("app", "taskrun-controller")
+    .WriteTo.Console(new RenderedCompactJsonFormatter()));
+builder.WebHost.UseUrls($"http://0.0.0.0:{settings.MetricsPort}");
+builder.Services.Configure<ControllerSettings>(builder.Configuration.GetSection(ControllerSettings.Section));
+builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(string.IsNullOrEmpty(settings.Kubeconfig)
+    ? KubernetesClientConfiguration.InClusterConfig()
+    : KubernetesClientConfiguration.BuildConfigFromConfigFile(settings.Kubeconfig)));
+builder.Services.AddSingleton(_ => new ControllerMetrics(Metrics.DefaultRegistry));
+builder.Services.AddSingleton<ControllerService>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ControllerService>());
+builder.Services.AddOpenTelemetry().WithTracing(tracing =>
+{
+    tracing.AddSource(Telemetry.SourceName);
+    // The OTLP exporter reads OTEL_EXPORTER_OTLP_ENDPOINT; without it no spans leave the process.
+    if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+    {
+        tracing.AddOtlpExporter();
+    }
+});
+
 var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
+app.MapGet("/healthz", () => Results.Text("ok"));
+app.MapGet("/readyz", (ControllerService controller) =>
+    controller.IsSynced ? Results.Text("ok") : Results.Text("caches not synced", statusCode: StatusCodes.Status503ServiceUnavailable));
+app.MapMetrics();
 app.Run();

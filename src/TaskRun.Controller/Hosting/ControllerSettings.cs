@@ -1,0 +1,34 @@
+namespace TaskRun.Controller.Hosting;
+
+/// <summary>Process settings (from appsettings, environment variables <c>Controller__*</c> or arguments).</summary>
+public sealed class ControllerSettings
+{
+    public const string Section = "Controller";
+
+    /// <summary>Namespace of the config ConfigMap (and later the leader Lease).</summary>
+    public string SystemNamespace { get; set; } = "orchestrator";
+
+    /// <summary>Empty watches TaskRuns in every namespace.</summary>
+    public string? WatchNamespace { get; set; }
+
+    public int Workers { get; set; } = new Runtime.ControllerOptions().Workers;
+
+    /// <summary>Plain-HTTP port for /metrics, /healthz and /readyz.</summary>
+    public int MetricsPort { get; set; } = 8080;
+
+    /// <summary>A kubeconfig file; empty uses the in-cluster service account.</summary>
+    public string? Kubeconfig { get; set; }
+
+    public void Validate()
+    {
+        if (Workers is < 1 or > 256)
+        {
+            throw new InvalidOperationException($"Controller:Workers is {Workers}; it must be between 1 and 256");
+        }
+
+        if (MetricsPort is < 1 or > 65535)
+        {
+            throw new InvalidOperationException($"Controller:MetricsPort is {MetricsPort}; it must be a TCP port");
+        }
+    }
+}
