@@ -1,0 +1,334 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using TaskRun.Webhook.Admission;
+using TaskRun.Webhook.Config;
+using TaskRun.Webhook.Conversion;
+using TaskRun.Webhook.Observability;
+
+namespace TaskRun.Webhook.Hosting;
+
+/// <summary>
+/// Everything that reaches the TLS port: routes /mutate, /validate, /validate-config and /convert, and turns a
+/// request that is not a usable review into a clear 4xx with a JSON body (404 unknown path, 405 not POST, 415 not
+/// application/json, 413 too large, 400 empty, malformed, not a v1 review, no request or uid) instead of a
+/// crash. A usable review always gets HTTP 200 with the request's uid; the verdict is inside it. Each review is
+/// counted, timed, traced and logged with its uid, kind, namespace/name and decision.
+/// </summary>
+internal sealed class ReviewEndpoint
+{
+    private readonly Dictionary<string, IAdmissionHandler> admission;
+    private readonly ConversionHandler conversion;
+    private readonly WebhookOptions options;
+    private readonly WebhookMetrics metrics;
+    private readonly ILogger<ReviewEndpoint> logger;
+
+    public ReviewEndpoint(
+        MutatingHandler mutating,
+        ValidatingHandler validating,
+        ConfigMapValidatingHandler validatingConfig,
+        ConversionHandler conversion,
+        IOptions<WebhookOptions> options,
+        WebhookMetrics metrics,
+        ILogger<ReviewEndpoint> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        admission = new Dictionary<string, IAdmissionHandler>(StringComparer.Ordinal)
+        {
+            ["/mutate"] = mutating,
+            ["/validate"] = validating,
+            ["/validate-config"] = validatingConfig,
+        };
+        this.conversion = conversion;
+        this.options = options.Value;
+        this.metrics = metrics;
+        this.logger = logger;
+    }
+
+    public static IReadOnlyList<string> Paths { get; } = ["/mutate", "/validate", "/validate-config", "/convert"];
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Request;
+        var path = request.Path.Value ?? "";
+        var isConversion = path == "/convert";
+        IAdmissionHandler? handler = null;
+        if (!isConversion && !admission.TryGetValue(path, out handler))
+        {
+            await ErrorAsync(context, "unknown", StatusCodes.Status404NotFound,
+                $"no endpoint {Printable(path)}; the webhook serves POST {string.Join(", ", Paths)}");
+            return;
+        }
+
+        var endpoint = isConversion ? ConversionHandler.Endpoint : handler!.Endpoint;
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            context.Response.Headers.Allow = "POST";
+            await ErrorAsync(context, endpoint, StatusCodes.Status405MethodNotAllowed, $"{request.Method} is not allowed; send the review with POST");
+            return;
+        }
+
+        if (!IsJson(request.ContentType))
+        {
+            await ErrorAsync(context, endpoint, StatusCodes.Status415UnsupportedMediaType,
+                $"content type \"{Printable(request.ContentType ?? "")}\" is not supported; send the review as application/json");
+            return;
+        }
+
+        var limit = isConversion ? options.MaxConversionBodyBytes : options.MaxAdmissionBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            await ErrorAsync(context, endpoint, StatusCodes.Status413PayloadTooLarge, TooLarge(request.ContentLength.Value, limit));
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = limit;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var reader = request.BodyReader;
+        ReadResult body;
+        try
+        {
+            body = await ReadWholeBodyAsync(reader, limit, context.RequestAborted);
+        }
+        catch (BadHttpRequestException e)
+        {
+            await ErrorAsync(context, endpoint, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? $"the body is over the limit of {limit:N0} bytes for /{endpoint}"
+                : $"the body could not be read: {e.Message}");
+            return;
+        }
+        catch (BodyTooLargeException e)
+        {
+            await ErrorAsync(context, endpoint, StatusCodes.Status413PayloadTooLarge, TooLarge(e.Length, limit));
+            return;
+        }
+
+        using var activity = WebhookTelemetry.Source.StartActivity(isConversion ? "conversion" : $"admission {endpoint}", ActivityKind.Server);
+        object answer;
+        Verdict verdict;
+        try
+        {
+            if (body.Buffer.IsEmpty)
+            {
+                throw new ReviewFormatException("the body is empty; expected a JSON review");
+            }
+
+            (answer, verdict) = isConversion ? Convert(body.Buffer) : Admit(handler!, body.Buffer);
+        }
+        catch (ReviewFormatException e)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            await ErrorAsync(context, endpoint, StatusCodes.Status400BadRequest, e.Message);
+            return;
+        }
+        finally
+        {
+            reader.AdvanceTo(body.Buffer.End);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        await using (writer.ConfigureAwait(false))
+        {
+            if (answer is ConversionReview conversionReview)
+            {
+                JsonSerializer.Serialize(writer, conversionReview, WebhookJson.Default.ConversionReview);
+            }
+            else
+            {
+                JsonSerializer.Serialize(writer, (AdmissionReview)answer, WebhookJson.Default.AdmissionReview);
+            }
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        Record(endpoint, verdict, Stopwatch.GetElapsedTime(started), activity);
+    }
+
+    private (object, Verdict) Admit(IAdmissionHandler handler, ReadOnlySequence<byte> body)
+    {
+        var review = Parse(body, WebhookJson.Default.AdmissionReview, "AdmissionReview");
+        if (review.ApiVersion != AdmissionReview.ApiVersionV1 || review.Kind != AdmissionReview.KindName)
+        {
+            throw new ReviewFormatException(
+                $"expected apiVersion {AdmissionReview.ApiVersionV1}, kind {AdmissionReview.KindName}; got apiVersion \"{Printable(review.ApiVersion ?? "")}\", kind \"{Printable(review.Kind ?? "")}\" (register the webhook with admissionReviewVersions: [v1])");
+        }
+
+        var request = review.Request ?? throw new ReviewFormatException("the AdmissionReview has no request");
+        if (string.IsNullOrEmpty(request.Uid))
+        {
+            throw new ReviewFormatException("the AdmissionReview request has no uid");
+        }
+
+        var outcome = handler.Admit(request);
+        return (AdmissionReview.Answer(outcome.Response), new Verdict(
+            request.Operation ?? "", outcome.Result, request.Uid, (request.RequestKind ?? request.Kind)?.ToString(),
+            request.Namespace, request.Name, request.DryRun == true, outcome.Response.Status?.Message, outcome.Response.Warnings?.Count ?? 0));
+    }
+
+    private (object, Verdict) Convert(ReadOnlySequence<byte> body)
+    {
+        var review = Parse(body, WebhookJson.Default.ConversionReview, "ConversionReview");
+        if (review.ApiVersion != ConversionReview.ApiVersionV1 || review.Kind != ConversionReview.KindName)
+        {
+            throw new ReviewFormatException(
+                $"expected apiVersion {ConversionReview.ApiVersionV1}, kind {ConversionReview.KindName}; got apiVersion \"{Printable(review.ApiVersion ?? "")}\", kind \"{Printable(review.Kind ?? "")}\" (set conversionReviewVersions: [v1] in the CRD)");
+        }
+
+        var request = review.Request ?? throw new ReviewFormatException("the ConversionReview has no request");
+        if (string.IsNullOrEmpty(request.Uid))
+        {
+            throw new ReviewFormatException("the ConversionReview request has no uid");
+        }
+
+        var (response, succeeded) = conversion.Convert(request);
+        var desired = request.DesiredApiVersion ?? "";
+        return (ConversionReview.Answer(response), new Verdict(
+            "to-" + desired[(desired.LastIndexOf('/') + 1)..], succeeded ? "converted" : "failed", request.Uid,
+            $"{request.Objects?.Count ?? 0} objects to {desired}", null, null, false, response.Result.Message, 0));
+    }
+
+    private static T Parse<T>(ReadOnlySequence<byte> body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
+    {
+        var json = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 128 });
+        try
+        {
+            var value = JsonSerializer.Deserialize(ref json, type);
+            if (json.Read())
+            {
+                throw new ReviewFormatException($"the body holds more than one JSON value; expected one {what}");
+            }
+
+            return value ?? throw new ReviewFormatException($"the body is JSON null; expected a {what}");
+        }
+        catch (JsonException e)
+        {
+            var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at {e.Path}";
+            throw new ReviewFormatException($"the body is not a valid {what}{where}: {FirstSentence(e.Message)}", e);
+        }
+    }
+
+    private static async Task<ReadResult> ReadWholeBodyAsync(PipeReader reader, long limit, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken);
+            if (result.Buffer.Length > limit)
+            {
+                var length = result.Buffer.Length;
+                reader.AdvanceTo(result.Buffer.End);
+                throw new BodyTooLargeException(length);
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return result;
+            }
+
+            // Nothing consumed, everything examined: the next read returns the whole body so far plus more.
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+
+    private void Record(string endpoint, Verdict verdict, TimeSpan elapsed, Activity? activity)
+    {
+        metrics.Requests.WithLabels(endpoint, verdict.Operation, verdict.Result).Inc();
+        metrics.Duration.WithLabels(endpoint).Observe(elapsed.TotalSeconds);
+        if (activity is not null)
+        {
+            activity.SetTag("k8s.admission.uid", verdict.Uid);
+            activity.SetTag("k8s.admission.operation", verdict.Operation);
+            activity.SetTag("k8s.kind", verdict.Kind);
+            activity.SetTag("k8s.namespace.name", verdict.Namespace);
+            activity.SetTag("k8s.object.name", verdict.Name);
+            activity.SetTag("webhook.result", verdict.Result);
+            activity.SetTag("webhook.dry_run", verdict.DryRun);
+        }
+
+        var level = verdict.Result switch
+        {
+            AdmissionOutcome.Rejected or "failed" => LogLevel.Warning,
+            "converted" => LogLevel.Debug,
+            _ => LogLevel.Information,
+        };
+        if (!logger.IsEnabled(level))
+        {
+            return;
+        }
+
+        logger.Log(level,
+            "{Endpoint} {Operation} {Kind} {Namespace}/{Name} uid {Uid}: {Decision}{DryRunNote} ({Warnings} warnings, {ElapsedMs:F2} ms){Reason}",
+            endpoint, verdict.Operation, verdict.Kind, verdict.Namespace, verdict.Name, verdict.Uid, verdict.Result,
+            verdict.DryRun ? " (dry run)" : "", verdict.Warnings, elapsed.TotalMilliseconds,
+            verdict.Message is null ? "" : ": " + verdict.Message);
+    }
+
+    private async Task ErrorAsync(HttpContext context, string endpoint, int statusCode, string message)
+    {
+        metrics.Requests.WithLabels(endpoint, "", "bad_request").Inc();
+        logger.LogWarning("{Endpoint}: answered {StatusCode} to {Method} {Path} from {Remote}: {Error}",
+            endpoint, statusCode, context.Request.Method, Printable(context.Request.Path.Value ?? ""), context.Connection.RemoteIpAddress, message);
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, new ErrorBody(message, statusCode), WebhookJson.Default.ErrorBody, context.RequestAborted);
+    }
+
+    private static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return false;
+        }
+
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string TooLarge(long length, long limit) =>
+        $"the body is {length:N0} bytes, over the limit of {limit:N0} bytes";
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    /// <summary>Echoes client text without control characters or unbounded length.</summary>
+    private static string Printable(string value)
+    {
+        var shown = value.Length > 100 ? value[..100] + "…" : value;
+        return new string([.. shown.Select(c => char.IsControl(c) ? '?' : c)]);
+    }
+
+    private sealed record Verdict(
+        string Operation, string Result, string? Uid, string? Kind, string? Namespace, string? Name, bool DryRun, string? Message, int Warnings);
+
+    private sealed class BodyTooLargeException(long length) : Exception
+    {
+        public long Length { get; } = length;
+    }
+}
+
+/// <summary>The request is not a review the webhook can answer; the message says why (HTTP 400).</summary>
+internal sealed class ReviewFormatException : Exception
+{
+    public ReviewFormatException(string message) : base(message) { }
+
+    public ReviewFormatException(string message, Exception inner) : base(message, inner) { }
+
+    public ReviewFormatException() { }
+}
