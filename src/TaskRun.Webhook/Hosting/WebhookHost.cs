@@ -1,0 +1,197 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using k8s;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Prometheus;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+using TaskRun.Webhook.Admission;
+using TaskRun.Webhook.Config;
+using TaskRun.Webhook.Conversion;
+using TaskRun.Webhook.Observability;
+using TaskRun.Webhook.Tls;
+
+namespace TaskRun.Webhook.Hosting;
+
+/// <summary>
+/// Wires the webhook: options (validated before anything starts), Serilog JSON logs, metrics, traces, the
+/// certificate reloader, the live config, the handlers, and Kestrel with two listeners: HTTPS only (TLS 1.2+,
+/// HTTP/1.1) for the reviews, plain HTTP for /healthz, /readyz and /metrics.
+/// </summary>
+internal static class WebhookHost
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync("taskrun-webhook: invalid settings:\n  " + string.Join("\n  ", e.Failures));
+            return 2;
+        }
+
+        await app.RunAsync();
+        return 0;
+    }
+
+    /// <param name="args">Command-line arguments, e.g. <c>--Webhook:TlsPort=9443</c>.</param>
+    /// <param name="configure">Runs after the defaults are registered (tests add settings or replace services).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        configure?.Invoke(builder);
+
+        var section = builder.Configuration.GetSection(WebhookOptions.Section);
+        var options = section.Get<WebhookOptions>() ?? new WebhookOptions();
+        var validation = new WebhookOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(WebhookOptions.Section, typeof(WebhookOptions), validation.Failures);
+        }
+
+        builder.Services.AddOptions<WebhookOptions>().Bind(section);
+        builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        AddLogging(builder);
+        AddTracing(builder, options);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton<CertificateReloader>();
+        services.AddHostedService(sp => sp.GetRequiredService<CertificateReloader>());
+        if (options.WatchConfig)
+        {
+            services.AddSingleton(_ => CreateKubernetesClient(options));
+            services.AddSingleton<LiveConfig>();
+            services.AddSingleton<ILiveConfig>(sp => sp.GetRequiredService<LiveConfig>());
+            services.AddHostedService(sp => sp.GetRequiredService<LiveConfig>());
+        }
+        else
+        {
+            services.AddSingleton<ILiveConfig>(new StaticConfig(options.ConfigNamespace));
+        }
+
+        services.AddSingleton<MutatingHandler>();
+        services.AddSingleton<ValidatingHandler>();
+        services.AddSingleton<ConfigMapValidatingHandler>();
+        services.AddSingleton<ConversionHandler>();
+        services.AddSingleton<ReviewEndpoint>();
+        configure?.Invoke(builder);
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) => ConfigureKestrel(kestrel, options));
+        var app = builder.Build();
+        MapEndpoints(app);
+        return app;
+    }
+
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, WebhookOptions options)
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = Math.Max(options.MaxAdmissionBodyBytes, options.MaxConversionBodyBytes);
+        var reloader = kestrel.ApplicationServices.GetRequiredService<CertificateReloader>();
+        kestrel.Listen(options.ParsedBindAddress, options.TlsPort, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1;
+            listen.Use(PlainHttpRejection.Middleware(options.TlsHandshakeTimeout));
+            listen.UseHttps(new TlsHandshakeCallbackOptions
+            {
+                HandshakeTimeout = options.TlsHandshakeTimeout,
+                // Asked per connection, so a reloaded certificate is used from the next handshake on.
+                OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = reloader.Context
+                        ?? throw new AuthenticationException("no serving certificate is loaded yet; see the webhook's log"),
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ApplicationProtocols = [SslApplicationProtocol.Http11],
+                    ClientCertificateRequired = false,
+                    CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+                }),
+            });
+        });
+        kestrel.Listen(options.ParsedBindAddress, options.HealthPort, listen => listen.Protocols = HttpProtocols.Http1);
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        // Everything on the TLS port is a review; health and metrics exist only on the plain port.
+        var reviews = app.Services.GetRequiredService<ReviewEndpoint>();
+        app.MapWhen(context => context.Request.IsHttps, tls => tls.Run(reviews.HandleAsync));
+
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", (CertificateReloader certificates, ILiveConfig config) =>
+        {
+            var configState = config is LiveConfig live && !live.HasSynced ? "not synced yet (built-in defaults)" : config.Origin.ToString();
+            return certificates.Certificate is { } certificate
+                ? Results.Text($"ok\ncertificate: serial {certificate.SerialNumber}, valid until {certificate.NotAfter.ToUniversalTime():o}\nconfig: {configState}\n")
+                : Results.Text($"not ready: no serving certificate loaded ({certificates.LastFailure ?? "not read yet"})\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<WebhookMetrics>().Registry);
+    }
+
+    /// <summary>JSON lines on stdout (Serilog's compact format), written off the request path.</summary>
+    private static void AddLogging(WebApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog((services, logger) => logger
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("app", "taskrun-webhook")
+            .WriteTo.Async(sink => sink.Console(new CompactJsonFormatter()), bufferSize: 10_000, blockWhenFull: false));
+    }
+
+    /// <summary>Spans go to OTLP only when an endpoint is configured; otherwise nothing listens and they cost nothing.</summary>
+    private static void AddTracing(WebApplicationBuilder builder, WebhookOptions options)
+    {
+        var endpoint = options.OtlpEndpoint is { Length: > 0 } configured
+            ? configured
+            : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
+        if (string.IsNullOrEmpty(endpoint))
+        {
+            return;
+        }
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("taskrun-webhook"))
+            .WithTracing(tracing => tracing
+                .AddSource(WebhookTelemetry.SourceName)
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter(otlp => otlp.Endpoint = new Uri(endpoint)));
+    }
+
+    private static IKubernetes CreateKubernetesClient(WebhookOptions options)
+    {
+        var path = options.Kubeconfig;
+        if (string.IsNullOrEmpty(path))
+        {
+            path = Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        }
+
+        KubernetesClientConfiguration configuration;
+        if (!string.IsNullOrEmpty(path))
+        {
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
+        }
+        else if (KubernetesClientConfiguration.IsInCluster())
+        {
+            configuration = KubernetesClientConfiguration.InClusterConfig();
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                "the webhook watches the controller config through the API but has no credentials: set Webhook:Kubeconfig or KUBECONFIG, run it in a cluster, or set Webhook:WatchConfig=false to use the built-in defaults");
+        }
+
+        return new Kubernetes(configuration);
+    }
+}
