@@ -12,6 +12,9 @@ var settings = builder.Configuration.GetSection(ControllerSettings.Section).Get<
 settings.Validate();
 
 builder.Services.AddSerilog(logging => logging
+    .MinimumLevel.Information()
+    .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+    .MinimumLevel.Override("System.Net.Http", Serilog.Events.LogEventLevel.Warning)
     .ReadFrom.Configuration(builder.Configuration)
     .Enrich.FromLogContext()
     .Enrich.WithProperty("app", "taskrun-controller")
