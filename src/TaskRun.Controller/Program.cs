@@ -25,6 +25,10 @@ builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(string.IsNullOrEm
     ? KubernetesClientConfiguration.InClusterConfig()
     : KubernetesClientConfiguration.BuildConfigFromConfigFile(settings.Kubeconfig)));
 builder.Services.AddSingleton(_ => new ControllerMetrics(Metrics.DefaultRegistry));
+builder.Services.AddSingleton(sp => new LiveConfig(sp.GetRequiredService<IKubernetes>(), settings.SystemNamespace,
+    sp.GetRequiredService<ControllerMetrics>(), sp.GetRequiredService<ILogger<LiveConfig>>()));
+builder.Services.AddSingleton(sp => new LeaderElection(sp.GetRequiredService<IKubernetes>(), settings.SystemNamespace,
+    settings.LeaderElection, sp.GetRequiredService<ControllerMetrics>(), sp.GetRequiredService<ILogger<LeaderElection>>()));
 builder.Services.AddSingleton<ControllerService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ControllerService>());
 builder.Services.AddOpenTelemetry().WithTracing(tracing =>
@@ -39,7 +43,8 @@ builder.Services.AddOpenTelemetry().WithTracing(tracing =>
 
 var app = builder.Build();
 app.MapGet("/healthz", () => Results.Text("ok"));
+// Readiness does not depend on leadership: a standby is healthy and ready to take over.
 app.MapGet("/readyz", (ControllerService controller) =>
-    controller.IsSynced ? Results.Text("ok") : Results.Text("caches not synced", statusCode: StatusCodes.Status503ServiceUnavailable));
+    controller.IsConfigSynced ? Results.Text("ok") : Results.Text("config not read yet", statusCode: StatusCodes.Status503ServiceUnavailable));
 app.MapMetrics();
 app.Run();

@@ -1,4 +1,3 @@
-var builder = WebApplication.CreateSlimBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+using TaskRun.Webhook.Hosting;
+
+return await WebhookHost.RunAsync(args);

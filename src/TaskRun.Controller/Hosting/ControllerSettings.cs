@@ -19,8 +19,11 @@ public sealed class ControllerSettings
     /// <summary>A kubeconfig file; empty uses the in-cluster service account.</summary>
     public string? Kubeconfig { get; set; }
 
+    public LeaderElectionSettings LeaderElection { get; set; } = new();
+
     public void Validate()
     {
+        LeaderElection.Validate();
         if (Workers is < 1 or > 256)
         {
             throw new InvalidOperationException($"Controller:Workers is {Workers}; it must be between 1 and 256");

@@ -109,8 +109,22 @@ public static class ControllerConfigParser
                 $"is {config.Retry.MaxDelaySeconds}, below retry.baseDelaySeconds ({config.Retry.BaseDelaySeconds}); the cap must be at least the first delay")));
         }
 
+        CheckQuantities(config.Agent.Resources.Requests, "agent.resources.requests", errors);
+        CheckQuantities(config.Agent.Resources.Limits, "agent.resources.limits", errors);
         CheckRequestsWithinLimits(config.Agent.Resources, errors);
         return errors;
+    }
+
+    /// <summary>The schema's pattern admits quantities too large to use (1e400); TaskRun validation refuses them too.</summary>
+    private static void CheckQuantities(IReadOnlyDictionary<string, string> quantities, string key, List<ConfigError> errors)
+    {
+        foreach (var (name, quantity) in quantities)
+        {
+            if (!ResourceQuantities.IsValid(quantity))
+            {
+                errors.Add(new($"{key}.{name}", $"\"{quantity}\" is not a usable resource quantity; write it like \"500m\", \"2\" or \"4Gi\""));
+            }
+        }
     }
 
     private static void CheckRequestsWithinLimits(ResourcesConfig resources, List<ConfigError> errors)

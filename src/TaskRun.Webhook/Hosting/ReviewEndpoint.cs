@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,9 @@ namespace TaskRun.Webhook.Hosting;
 /// </summary>
 internal sealed class ReviewEndpoint
 {
+    // Escapes only what JSON requires: the answer goes to the API server, never into HTML.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly Dictionary<string, IAdmissionHandler> admission;
     private readonly ConversionHandler conversion;
     private readonly WebhookOptions options;
@@ -136,7 +140,7 @@ internal sealed class ReviewEndpoint
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
         await using (writer.ConfigureAwait(false))
         {
             if (answer is ConversionReview conversionReview)
@@ -153,7 +157,7 @@ internal sealed class ReviewEndpoint
         Record(endpoint, verdict, Stopwatch.GetElapsedTime(started), activity);
     }
 
-    private (object, Verdict) Admit(IAdmissionHandler handler, ReadOnlySequence<byte> body)
+    private static (object, Verdict) Admit(IAdmissionHandler handler, ReadOnlySequence<byte> body)
     {
         var review = Parse(body, WebhookJson.Default.AdmissionReview, "AdmissionReview");
         if (review.ApiVersion != AdmissionReview.ApiVersionV1 || review.Kind != AdmissionReview.KindName)

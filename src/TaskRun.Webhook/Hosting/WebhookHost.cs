@@ -43,12 +43,10 @@ internal static class WebhookHost
     }
 
     /// <param name="args">Command-line arguments, e.g. <c>--Webhook:TlsPort=9443</c>.</param>
-    /// <param name="configure">Runs after the defaults are registered (tests add settings or replace services).</param>
+    /// <param name="configure">Runs after the defaults are registered (tests replace services, e.g. the config).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        configure?.Invoke(builder);
-
         var section = builder.Configuration.GetSection(WebhookOptions.Section);
         var options = section.Get<WebhookOptions>() ?? new WebhookOptions();
         var validation = new WebhookOptionsValidator().Validate(null, options);
@@ -69,7 +67,7 @@ internal static class WebhookHost
         services.AddHostedService(sp => sp.GetRequiredService<CertificateReloader>());
         if (options.WatchConfig)
         {
-            services.AddSingleton(_ => CreateKubernetesClient(options));
+            services.AddSingleton<IKubernetes>(_ => CreateKubernetesClient(options));
             services.AddSingleton<LiveConfig>();
             services.AddSingleton<ILiveConfig>(sp => sp.GetRequiredService<LiveConfig>());
             services.AddHostedService(sp => sp.GetRequiredService<LiveConfig>());
@@ -169,7 +167,7 @@ internal static class WebhookHost
                 .AddOtlpExporter(otlp => otlp.Endpoint = new Uri(endpoint)));
     }
 
-    private static IKubernetes CreateKubernetesClient(WebhookOptions options)
+    private static Kubernetes CreateKubernetesClient(WebhookOptions options)
     {
         var path = options.Kubeconfig;
         if (string.IsNullOrEmpty(path))

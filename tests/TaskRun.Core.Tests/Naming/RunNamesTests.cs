@@ -13,7 +13,7 @@ namespace TaskRun.Core.Tests.Naming;
 /// </summary>
 public sealed class RunNamesTests
 {
-    private static readonly string LongName = string.Concat(Enumerable.Repeat("auth-service-task-1001.", 11))[..253];
+    private static readonly string LongName = string.Concat(Enumerable.Repeat("auth-service-task-1001.", 11))[..252] + "z";
 
     [Theory]
     [InlineData("auth-service-task-1001", 1, "auth-service-task-1001-run-1", "auth-service-task-1001-run-1-files")]

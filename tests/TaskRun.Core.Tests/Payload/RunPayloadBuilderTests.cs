@@ -174,7 +174,7 @@ public sealed partial class RunPayloadBuilderTests
         var expected = 4 + 9
             + "CLAUDE.md".Length + data["CLAUDE.md"].Length
             + "metadata.yaml".Length + data["metadata.yaml"].Length;
-        Assert.All(data.Keys.Concat(data.Values).Where(v => v != "é€😀"), v => Assert.True(Ascii().IsMatch(v)));
+        Assert.All(data.Keys.Concat(data.Values).Where(v => v != "é€😀"), v => Assert.Matches(Ascii(), v));
         Assert.Equal(expected, payload.SizeBytes);
     }
 

@@ -1,0 +1,84 @@
+using k8s;
+using k8s.Models;
+using TaskRun.Core.Config;
+
+namespace TaskRun.Controller.Hosting;
+
+/// <summary>
+/// The hot-reloaded config (DESIGN §3): a change applies to the next run; an invalid config is kept out
+/// (the last good one stays), logged, counted and reported as a Warning Event on the ConfigMap; a deleted
+/// ConfigMap falls back to the built-in defaults, loudly.
+/// </summary>
+public sealed class LiveConfig
+{
+    private readonly IKubernetes client;
+    private readonly ControllerMetrics metrics;
+    private readonly ILogger<LiveConfig> logger;
+
+    public LiveConfig(IKubernetes client, string systemNamespace, ControllerMetrics metrics, ILogger<LiveConfig> logger)
+    {
+        this.client = client;
+        this.metrics = metrics;
+        this.logger = logger;
+        Source = new ControllerConfigSource(client, new ControllerConfigSourceOptions { Namespace = systemNamespace });
+        Source.Changed += (_, e) => OnChanged(e);
+        Source.Rejected += (_, e) => OnRejected(e);
+        Source.WatchFailed += (_, e) => logger.LogWarning(e.Error, "watching the config failed; retrying in {Delay}", e.RetryIn);
+    }
+
+    public ControllerConfigSource Source { get; }
+
+    public ControllerConfig Current => Source.Current;
+
+    private void OnChanged(ConfigChangedEventArgs e)
+    {
+        if (e.Origin == ConfigOrigin.BuiltInDefaults)
+        {
+            metrics.ConfigReloaded("defaults");
+            logger.LogWarning("config {Namespace}/{Name} is missing: using the BUILT-IN DEFAULTS ({Description})", Source.Namespace, Source.Name, e.Description);
+            return;
+        }
+
+        metrics.ConfigReloaded("loaded");
+        logger.LogInformation("config {Namespace}/{Name} loaded at resourceVersion {ResourceVersion}; new runs use it", Source.Namespace, Source.Name, e.ResourceVersion);
+    }
+
+    private void OnRejected(ConfigRejectedEventArgs e)
+    {
+        metrics.ConfigReloaded("invalid");
+        logger.LogError("config {Namespace}/{Name} is invalid and was NOT applied; keeping the last good config: {Errors}", Source.Namespace, Source.Name, e.Summary);
+        _ = RecordWarningAsync(e.ConfigMap, e.Summary);
+    }
+
+    private async Task RecordWarningAsync(V1ConfigMap configMap, string errors)
+    {
+        var now = DateTime.UtcNow;
+        try
+        {
+            await client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
+            {
+                Metadata = new V1ObjectMeta { GenerateName = $"{configMap.Metadata.Name}.", NamespaceProperty = configMap.Metadata.NamespaceProperty },
+                InvolvedObject = new V1ObjectReference
+                {
+                    ApiVersion = "v1",
+                    Kind = V1ConfigMap.KubeKind,
+                    Name = configMap.Metadata.Name,
+                    NamespaceProperty = configMap.Metadata.NamespaceProperty,
+                    Uid = configMap.Metadata.Uid,
+                    ResourceVersion = configMap.Metadata.ResourceVersion,
+                },
+                Type = "Warning",
+                Reason = "InvalidConfig",
+                Message = $"config not applied, the last good config stays in use: {errors}",
+                Source = new V1EventSource { Component = "taskrun-controller" },
+                FirstTimestamp = now,
+                LastTimestamp = now,
+                Count = 1,
+            }, configMap.Metadata.NamespaceProperty);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogWarning(ex, "could not record the InvalidConfig event");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using k8s;
+using TaskRun.Core.Api;
+using TaskRun.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace TaskRun.Controller.Tests.Integration;
+
+/// <summary>Two controller processes on one Lease: one works, the other takes over when it dies or stops.</summary>
+[Collection(ControllerTests.Name)]
+public sealed class LeaderElectionTests(KubernetesFixture fixture, ITestOutputHelper output)
+{
+    private const string LeaseName = "taskrun-controller-leader";
+
+    [Fact]
+    public async Task Only_the_leader_reconciles_and_after_kill_9_the_standby_takes_over_within_the_lease_duration_plus_one_retry_period()
+    {
+        var ns = await fixture.CreateNamespaceAsync();
+        var lease = LeaseTimings.Short;
+        await using var first = ControllerProcess.Start(fixture, ns, "first", lease);
+        var leader = await WaitForLeaderAsync(ns, null);
+        await using var second = ControllerProcess.Start(fixture, ns, "second", lease);
+        var (active, standby) = leader == first.Identity ? (first, second) : (second, first);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, $"before-{i}"));
+        }
+
+        await WaitAllRunningAsync(ns, 3);
+        await Eventually.HoldsAsync(() => standby.MetricAsync("taskrun_controller_leader"), v => v == 0, "the standby's metrics");
+        Assert.Equal(0, await standby.MetricAsync("taskrun_reconciliations_total"));
+        Assert.True(await active.MetricAsync("taskrun_reconciliations_total") > 0);
+        Assert.Equal(1, await active.MetricAsync("taskrun_controller_leader"));
+
+        var killedAt = Stopwatch.StartNew();
+        active.Kill();
+        await WaitForLeaderAsync(ns, standby.Identity, TimeSpan.FromSeconds(30));
+        var takeover = killedAt.Elapsed;
+        output.WriteLine($"failover after kill -9: {takeover.TotalSeconds:0.0} s (lease {lease.Duration.TotalSeconds} s, retry {lease.RetryPeriod.TotalSeconds} s)");
+        // One second of slack for this test's own polling.
+        Assert.True(takeover <= lease.Duration + lease.RetryPeriod + TimeSpan.FromSeconds(1), $"takeover took {takeover}");
+
+        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "after"));
+        await WaitAllRunningAsync(ns, 4);
+        var jobs = await Cluster.JobsAsync(fixture.Client, ns);
+        Assert.Equal(4, jobs.Count);
+        Assert.Equal(jobs.Count, jobs.Select(j => j.Metadata.Name).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_of_the_leader_hands_the_lease_over_before_it_would_expire()
+    {
+        var ns = await fixture.CreateNamespaceAsync();
+        var lease = LeaseTimings.Short with { Duration = TimeSpan.FromSeconds(10), RenewDeadline = TimeSpan.FromSeconds(8) };
+        await using var first = ControllerProcess.Start(fixture, ns, "first", lease);
+        await WaitForLeaderAsync(ns, "first");
+        await using var second = ControllerProcess.Start(fixture, ns, "second", lease);
+        await Eventually.HoldsAsync(() => second.MetricAsync("taskrun_controller_leader").ContinueWith(t => t.IsCompletedSuccessfully), up => up, "the standby to serve metrics");
+
+        var stoppedAt = Stopwatch.StartNew();
+        var terminated = await first.TerminateAsync();
+        Assert.True(terminated.Succeeded, terminated.ToString());
+        await WaitForLeaderAsync(ns, "second", TimeSpan.FromSeconds(30));
+        var handover = stoppedAt.Elapsed;
+        output.WriteLine($"handover after SIGTERM: {handover.TotalSeconds:0.0} s (lease {lease.Duration.TotalSeconds} s)");
+
+        Assert.True(handover < lease.Duration, $"handover took {handover}, as long as waiting for the lease to expire");
+        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "after-handover"));
+        await WaitAllRunningAsync(ns, 1);
+    }
+
+    private async Task<string> WaitForLeaderAsync(string ns, string? identity, TimeSpan? timeout = null)
+    {
+        var holder = await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                return (await fixture.Client.CoordinationV1.ReadNamespacedLeaseAsync(LeaseName, ns)).Spec?.HolderIdentity;
+            }
+            catch (k8s.Autorest.HttpOperationException)
+            {
+                return null;
+            }
+        }, h => !string.IsNullOrEmpty(h) && (identity is null || h == identity), $"lease held by {identity ?? "anyone"}", timeout ?? TimeSpan.FromSeconds(60));
+        return holder!;
+    }
+
+    private async Task WaitAllRunningAsync(string ns, int count) =>
+        await Eventually.HoldsAsync(async () =>
+        {
+            var list = await fixture.Client.CustomObjects.ListNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural);
+            var taskRuns = TaskRun.Core.Serialization.KubeJson.Deserialize<V2TaskRunList>((System.Text.Json.JsonElement)list)!;
+            return taskRuns.Items.Count(t => t.Status?.Phase == Phases.Running);
+        }, running => running == count, $"{count} TaskRuns Running", TimeSpan.FromSeconds(60));
+}
