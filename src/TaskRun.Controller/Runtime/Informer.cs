@@ -10,7 +10,7 @@ namespace TaskRun.Controller.Runtime;
 /// List+watch for one kind into an <see cref="ObjectCache{T}"/>, telling handlers about every change.
 /// Built around the failure modes the C# client has shipped (LESSONS.md): every watch carries a server-side
 /// timeout and a client-side idle limit, a stream that ends is reopened from the last resourceVersion, and an
-/// error event (410 Gone included) or an undecodable event leads to a fresh list, which also reports objects
+/// 410 Gone or an undecodable event leads to a fresh list, which also reports objects
 /// deleted while nobody watched.
 /// </summary>
 public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
@@ -38,6 +38,9 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
 
     /// <summary>Raised for each list: the number of lists tells tests and metrics about re-lists.</summary>
     public event Action<string>? Listed;
+
+    /// <summary>Raised when the server answers a watch with 410 Gone (before the re-list).</summary>
+    public event Action? Expired;
 
     /// <summary>Completes once the first list is in the cache.</summary>
     public Task Synced => synced.Task;
@@ -91,9 +94,13 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         return list.ResourceVersion;
     }
 
-    /// <summary>Watches, reopening ended streams, until an error says the cache must be rebuilt by a list.</summary>
+    /// <summary>
+    /// Watches, reopening ended or broken streams from the last resourceVersion (as client-go does), until the
+    /// server says that version is gone (410) or an event could not be read: then the cache is rebuilt by a list.
+    /// </summary>
     private async Task WatchUntilRelistNeededAsync(string resourceVersion, CancellationToken cancellationToken)
     {
+        var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             Exception? streamError = null;
@@ -105,6 +112,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
                 await foreach (var (type, obj) in client.WatchAsync(resourceVersion, options.WatchTimeoutSeconds, e => streamError ??= e, idle.Token))
                 {
                     idle.CancelAfter(idleLimit);
+                    failures = 0;
                     resourceVersion = obj.Metadata?.ResourceVersion ?? resourceVersion;
                     if (type != WatchEventType.Bookmark)
                     {
@@ -117,26 +125,39 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
                 logger.LogWarning("{Kind} watch was silent for {IdleLimit}; reopening it", client.Kind, idleLimit);
                 continue;
             }
+            catch (Exception e) when (IsGone(e))
+            {
+                streamError = e;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The connection broke (an API server restart, a network blip): watch again from where we were.
+                failures++;
+                var delay = Backoff.Delay(options.RetryBaseDelay, options.RetryMaxDelay, failures - 1, random);
+                logger.LogWarning(e, "{Kind} watch broke; reopening from resourceVersion {ResourceVersion} in {Delay}", client.Kind, resourceVersion, delay);
+                await Task.Delay(delay, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                continue;
+            }
 
             if (streamError is not null)
             {
-                LogWatchError(streamError);
+                if (IsGone(streamError))
+                {
+                    logger.LogInformation("{Kind} watch expired (410 Gone); re-listing", client.Kind);
+                    Expired?.Invoke();
+                }
+                else
+                {
+                    logger.LogWarning(streamError, "{Kind} watch reported an error; re-listing so no event is lost", client.Kind);
+                }
+
                 return;
             }
         }
     }
 
-    private void LogWatchError(Exception error)
-    {
-        if (error is KubernetesException { Status.Code: (int)HttpStatusCode.Gone } or HttpOperationException { Response.StatusCode: HttpStatusCode.Gone })
-        {
-            logger.LogInformation("{Kind} watch expired (410 Gone); re-listing", client.Kind);
-        }
-        else
-        {
-            logger.LogWarning(error, "{Kind} watch reported an error; re-listing so no event is lost", client.Kind);
-        }
-    }
+    private static bool IsGone(Exception error) =>
+        error is KubernetesException { Status.Code: (int)HttpStatusCode.Gone } or HttpOperationException { Response.StatusCode: HttpStatusCode.Gone };
 
     private void Apply(WatchEventType type, T obj)
     {

@@ -1,6 +1,7 @@
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
+using TaskRun.Controller.Hosting;
 using TaskRun.Controller.Runtime;
 using TaskRun.Core.Config;
 using TaskRun.Testing;
@@ -13,21 +14,32 @@ internal sealed class ControllerHarness : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Task running;
 
-    public ControllerHarness(KubernetesFixture fixture, string watchNamespace, ControllerConfig? config = null, int? dieAfterWrites = null)
+    public ControllerHarness(
+        KubernetesFixture fixture,
+        string watchNamespace,
+        ControllerConfig? config = null,
+        int? dieAfterWrites = null,
+        bool liveConfig = false,
+        int watchTimeoutSeconds = 30)
     {
         Writes = new WriteCounter { DieAfterWrites = dieAfterWrites };
         Config = config ?? FastRetries;
         Client = new Kubernetes(fixture.ControlPlane.ClientConfiguration(), Writes);
         Metrics = new ControllerMetrics(Prometheus.Metrics.NewCustomRegistry());
+        // With liveConfig the harness's namespace doubles as the system namespace holding taskrun-controller-config.
+        LiveConfig = liveConfig ? new LiveConfig(Client, watchNamespace, Metrics, NullLogger<LiveConfig>.Instance) : null;
         Controller = new TaskRunController(
             Client,
-            new ControllerOptions { WatchNamespace = watchNamespace, Informer = new InformerOptions { WatchTimeoutSeconds = 30 } },
-            () => Config,
+            new ControllerOptions { WatchNamespace = watchNamespace, Informer = new InformerOptions { WatchTimeoutSeconds = watchTimeoutSeconds } },
+            () => LiveConfig?.Current ?? Config,
             Metrics,
             TimeProvider.System,
             NullLoggerFactory.Instance);
-        running = Task.Run(() => Controller.RunAsync(stop.Token));
+        var configWatch = LiveConfig?.Source.RunAsync(stop.Token) ?? Task.CompletedTask;
+        running = Task.WhenAll(configWatch, Task.Run(() => Controller.RunAsync(stop.Token)));
     }
+
+    public LiveConfig? LiveConfig { get; }
 
     /// <summary>Retries after 1–2 s instead of the production 10 s, so retry tests take seconds.</summary>
     public static ControllerConfig FastRetries { get; } = new()

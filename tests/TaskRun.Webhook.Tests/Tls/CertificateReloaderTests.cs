@@ -110,9 +110,9 @@ public sealed class CertificateReloaderTests : IDisposable
         var reloader = NewReloader();
         var (certificatePem, keyPem, leaf) = ca.Issue();
         File.WriteAllText(Path.Combine(directory.Path, "tls.key"), keyPem);
-        File.WriteAllText(Path.Combine(directory.Path, "tls.crt"), certificatePem + ca.CaPem);
+        File.WriteAllText(Path.Combine(directory.Path, "tls.crt"), certificatePem + "\n" + ca.CaPem + "\n");
 
-        Assert.True(reloader.Reload());
+        Assert.True(reloader.Reload(), reloader.LastFailure);
         Assert.Equal(leaf.SerialNumber, reloader.Certificate!.SerialNumber);
     }
 
@@ -126,9 +126,12 @@ public sealed class CertificateReloaderTests : IDisposable
             Assert.False(reloader.HasCertificate);
             var written = ca.WriteServingPair(directory.Path);
 
-            time.Advance(TimeSpan.FromSeconds(5));
-
-            await WaitUntilAsync(() => reloader.HasCertificate);
+            // The poll loop starts on its own thread, so keep the fake clock moving until it has ticked.
+            await WaitUntilAsync(() =>
+            {
+                time.Advance(TimeSpan.FromSeconds(5));
+                return reloader.HasCertificate;
+            });
             Assert.Equal(written.SerialNumber, reloader.Certificate!.SerialNumber);
         }
         finally
