@@ -122,7 +122,8 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             errors.Add($"Webhook:Kubeconfig \"{kubeconfig}\" does not exist");
         }
 
-        if (options.OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
+        if (options.OtlpEndpoint is { Length: > 0 } otlp &&
+            !(Uri.TryCreate(otlp, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
         {
             errors.Add($"Webhook:OtlpEndpoint must be an absolute URL such as http://collector:4317, not \"{otlp}\"");
         }

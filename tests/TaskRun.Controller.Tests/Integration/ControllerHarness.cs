@@ -36,7 +36,16 @@ internal sealed class ControllerHarness : IAsyncDisposable
             TimeProvider.System,
             NullLoggerFactory.Instance);
         var configWatch = LiveConfig?.Source.RunAsync(stop.Token) ?? Task.CompletedTask;
-        running = Task.WhenAll(configWatch, Task.Run(() => Controller.RunAsync(stop.Token)));
+        running = Task.WhenAll(configWatch, Task.Run(async () =>
+        {
+            // As the host does: no reconcile before the config has been read.
+            if (LiveConfig is not null)
+            {
+                await LiveConfig.Source.WaitForSyncAsync(stop.Token);
+            }
+
+            await Controller.RunAsync(stop.Token);
+        }));
     }
 
     public LiveConfig? LiveConfig { get; }

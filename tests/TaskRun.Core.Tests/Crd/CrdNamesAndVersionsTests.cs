@@ -95,7 +95,7 @@ public sealed class CrdNamesAndVersionsTests
     [Fact]
     public void Kustomization_lists_the_CRD()
     {
-        var kustomization = Config.YamlToJson.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "deploy", "crd", "kustomization.yaml")))!;
+        var kustomization = TaskRun.Core.Config.YamlToJson.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "deploy", "crd", "kustomization.yaml")))!;
 
         Assert.Equal([Path.GetFileName(CrdFile.FilePath)], Strings(kustomization["resources"]));
     }
