@@ -52,29 +52,9 @@ public sealed class LiveConfig
 
     private async Task RecordWarningAsync(V1ConfigMap configMap, string errors)
     {
-        var now = DateTime.UtcNow;
         try
         {
-            await client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
-            {
-                Metadata = new V1ObjectMeta { GenerateName = $"{configMap.Metadata.Name}.", NamespaceProperty = configMap.Metadata.NamespaceProperty },
-                InvolvedObject = new V1ObjectReference
-                {
-                    ApiVersion = "v1",
-                    Kind = V1ConfigMap.KubeKind,
-                    Name = configMap.Metadata.Name,
-                    NamespaceProperty = configMap.Metadata.NamespaceProperty,
-                    Uid = configMap.Metadata.Uid,
-                    ResourceVersion = configMap.Metadata.ResourceVersion,
-                },
-                Type = "Warning",
-                Reason = "InvalidConfig",
-                Message = $"config not applied, the last good config stays in use: {errors}",
-                Source = new V1EventSource { Component = "taskrun-controller" },
-                FirstTimestamp = now,
-                LastTimestamp = now,
-                Count = 1,
-            }, configMap.Metadata.NamespaceProperty);
+            await InvalidConfigEvent.RecordAsync(client, configMap, errors, "taskrun-controller", DateTime.UtcNow);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

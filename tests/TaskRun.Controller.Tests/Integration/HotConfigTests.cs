@@ -32,7 +32,7 @@ public sealed class HotConfigTests(KubernetesFixture fixture)
         {
             await WriteConfigAsync(ns, bad);
             var warning = await Eventually.HoldsAsync(
-                async () => (await fixture.Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Where(e => e.Reason == "InvalidConfig" && e.Message.Contains(key, StringComparison.Ordinal)).ToList(),
+                async () => (await fixture.Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Where(e => e.Reason == InvalidConfigEvent.Reason && e.Message.Contains(key, StringComparison.Ordinal)).ToList(),
                 events => events.Count > 0, $"a Warning event naming {key}");
             Assert.Equal("Warning", warning[0].Type);
             Assert.Equal(ControllerConfig.ConfigMapName, warning[0].InvolvedObject.Name);
