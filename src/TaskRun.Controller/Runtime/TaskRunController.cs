@@ -19,6 +19,7 @@ public sealed class TaskRunController : IDisposable
     private readonly ILogger logger;
     private readonly WorkQueue<ObjectKey> queue;
     private readonly TaskRunReconciler reconciler;
+    private readonly EventRecorder events;
 
     public TaskRunController(
         IKubernetes client,
@@ -38,9 +39,10 @@ public sealed class TaskRunController : IDisposable
         Jobs = new Informer<V1Job>(new JobResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1Job>>());
         ConfigMaps = new Informer<V1ConfigMap>(new ConfigMapResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1ConfigMap>>());
         queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
+        events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
         reconciler = new TaskRunReconciler(
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
-            new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>()), config, time, random, loggers.CreateLogger<TaskRunReconciler>())
+            events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
             Observe = taskRun => TaskRuns.Cache.Put(taskRun),
             ObserveJob = job => Jobs.Cache.Put(job),
@@ -118,12 +120,30 @@ public sealed class TaskRunController : IDisposable
                 metrics.Reconciled(success: false, time.GetElapsedTime(started));
                 var delay = queue.AddRateLimited(key);
                 logger.LogWarning(e, "reconcile of {Key} failed; retrying in {Delay}", key, delay);
+                await ReportErrorAsync(key, e, delay, cancellationToken);
             }
             finally
             {
                 queue.Done(key);
             }
         }
+    }
+
+    /// <summary>
+    /// A Warning Event on the TaskRun for the 1st, 2nd, 4th, 8th… failure in a row: users see a stuck TaskRun's
+    /// reason in <c>kubectl describe</c>, and a failing API server is not flooded with Events.
+    /// </summary>
+    private async Task ReportErrorAsync(ObjectKey key, Exception error, TimeSpan retryIn, CancellationToken cancellationToken)
+    {
+        var failures = queue.Failures(key);
+        var taskRun = TaskRuns.Cache.Get(key);
+        if (taskRun is null || (failures & (failures - 1)) != 0)
+        {
+            return;
+        }
+
+        await events.RecordAsync(taskRun, EventRecorder.Warning, "ReconcileError",
+            $"reconcile failed ({failures} in a row), retrying in {retryIn.TotalSeconds:0.#}s: {error.Message}", cancellationToken);
     }
 
     private void EnqueueOwner(IKubernetesObject<V1ObjectMeta>? child)
