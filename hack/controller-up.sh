@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the controller in the background against the local control plane (hack/control-plane.sh up first).
 # Logs: .local/logs/controller.log; metrics and probes on CONTROLLER_METRICS_PORT (default 8081).
+# Running it again is harmless: a running controller is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,9 @@ if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
 fi
 
 mkdir -p .local/logs
-KUBECONFIG="$kubeconfig" kubectl apply -f deploy/crd/taskruns.orchestrator.io.yaml >/dev/null
+# The CRD is not re-applied here: that would undo the conversion webhook registration of hack/webhook-up.sh.
+KUBECONFIG="$kubeconfig" kubectl get customresourcedefinition taskruns.orchestrator.io >/dev/null 2>&1 ||
+  KUBECONFIG="$kubeconfig" kubectl create -f deploy/crd/taskruns.orchestrator.io.yaml >/dev/null
 KUBECONFIG="$kubeconfig" kubectl create namespace orchestrator --dry-run=client -o yaml | KUBECONFIG="$kubeconfig" kubectl apply -f - >/dev/null
 dotnet build src/TaskRun.Controller -c Release -nologo -v quiet >/dev/null
 setsid nohup dotnet src/TaskRun.Controller/bin/Release/net10.0/TaskRun.Controller.dll \

@@ -93,7 +93,7 @@ public sealed class ControlPlane
     {
         var watchdog =
             $"while kill -0 {System.Environment.ProcessId} 2>/dev/null; do sleep 1; done; " +
-            $"CONTROL_PLANE_DIR='{directory}' bash '{RepositoryPaths.ControlPlaneScript}' down";
+            $"CONTROL_PLANE_DIR='{directory}' bash '{RepositoryPaths.ControlPlaneScript}' down && rm -f '{directory}.watchdog.log'";
         var started = await ProcessRunner.RunAsync("bash",
             ["-c", $"setsid nohup bash -c \"{watchdog}\" >'{directory}.watchdog.log' 2>&1 </dev/null &"]);
         if (!started.Succeeded)
