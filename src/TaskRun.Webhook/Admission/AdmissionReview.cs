@@ -5,7 +5,8 @@ namespace TaskRun.Webhook.Admission;
 
 /// <summary>
 /// admission.k8s.io/v1 AdmissionReview, as the API server sends and expects it (KubernetesClient has no such
-/// model). Only the fields a webhook reads or writes; unknown fields are ignored.
+/// model). Only the fields a webhook reads or writes; unknown fields are ignored. Requests are read by
+/// <see cref="Hosting.ReviewParser"/>; responses are written with <see cref="Hosting.WebhookJson"/>.
 /// </summary>
 internal sealed class AdmissionReview
 {
@@ -41,6 +42,8 @@ internal sealed class AdmissionRequest
 
     public GroupVersionResource? RequestResource { get; set; }
 
+    public string? RequestSubResource { get; set; }
+
     public string? Name { get; set; }
 
     public string? Namespace { get; set; }
@@ -48,15 +51,16 @@ internal sealed class AdmissionRequest
     /// <summary>CREATE, UPDATE, DELETE or CONNECT.</summary>
     public string? Operation { get; set; }
 
-    public UserInfo? UserInfo { get; set; }
-
+    /// <summary>
+    /// The object, an element of the request's parsed body (not copied): read by
+    /// <see cref="Hosting.ReviewParser"/>, valid while the handler runs.
+    /// </summary>
     public JsonElement? Object { get; set; }
 
+    /// <inheritdoc cref="Object"/>
     public JsonElement? OldObject { get; set; }
 
     public bool? DryRun { get; set; }
-
-    public JsonElement? Options { get; set; }
 }
 
 internal sealed record GroupVersionKind(string? Group, string? Version, string? Kind)
@@ -65,15 +69,6 @@ internal sealed record GroupVersionKind(string? Group, string? Version, string? 
 }
 
 internal sealed record GroupVersionResource(string? Group, string? Version, string? Resource);
-
-internal sealed class UserInfo
-{
-    public string? Username { get; set; }
-
-    public string? Uid { get; set; }
-
-    public List<string>? Groups { get; set; }
-}
 
 internal sealed class AdmissionResponse
 {

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using TaskRun.Core.Api;
 using TaskRun.Core.Defaulting;
 using TaskRun.Core.Serialization;
 using TaskRun.Webhook.Patching;
@@ -12,9 +14,35 @@ namespace TaskRun.Webhook.Admission;
 /// server will apply it to (a missing <c>metadata.labels</c> is added whole). Defaulting is idempotent, so a
 /// defaulted object gets no patch at all: re-applies change nothing and GitOps tools see no drift.
 /// </summary>
+/// <remarks>
+/// One default is reported but not written: a file's inferred <c>type</c>. Lists in a custom resource are
+/// atomic to <c>kubectl apply</c> (a JSON merge patch) and to server-side apply, so a value written into a list
+/// item the user's manifest leaves out makes every re-apply send the whole list again: kubectl reports
+/// "configured" instead of "unchanged", Argo CD shows the TaskRun out of sync, and server-side applies rewrite
+/// the object. The type is inferred from the name wherever it is used (<c>FileTypes.InferFromName</c>, as the
+/// run payload does), and the user is told the inferred type in a warning. Labels, priority and retry.attempt
+/// sit in maps, which merge key by key, so writing them causes no drift.
+/// </remarks>
 internal sealed class MutatingHandler : IAdmissionHandler
 {
     public string Endpoint => "mutate";
+
+    /// <summary><see cref="TaskRunDefaulter"/>, except that inferred file types are not written (see remarks).</summary>
+    internal static IReadOnlyList<string> ApplyDefaults(V2TaskRun taskRun)
+    {
+        var files = taskRun.Spec?.Files;
+        var untyped = files?.Select(file => file is not null && file.Type is null).ToArray() ?? [];
+        var warnings = TaskRunDefaulter.Default(taskRun);
+        for (var i = 0; i < untyped.Length; i++)
+        {
+            if (untyped[i])
+            {
+                files![i].Type = null;
+            }
+        }
+
+        return warnings;
+    }
 
     public AdmissionOutcome Admit(AdmissionRequest request)
     {
@@ -35,17 +63,65 @@ internal sealed class MutatingHandler : IAdmissionHandler
                 return TaskRunObjects.UnknownOperation(request);
         }
 
-        if (!TaskRunObjects.TryRead(request.Object, "object", out var taskRun, out var problem))
+        if (!TaskRunObjects.TryRead(request.Object, "object", V1FieldPaths.SentAsV1(request), out var taskRun, out var problem, withoutContents: true))
         {
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
         }
 
-        var before = KubeJson.ToNode(taskRun);
-        var warnings = TaskRunDefaulter.Default(taskRun!);
-        var after = KubeJson.ToNode(taskRun);
-        var operations = JsonPatchDiff.CreateForRaw(request.Object!.Value, before, after);
+        var (operations, warnings) = DefaultAndDiff(request.Object!.Value, taskRun!);
+        if (V1FieldPaths.SentAsV1(request))
+        {
+            warnings = [.. warnings.Select(V1FieldPaths.TranslateMessage)];
+        }
+
         return AdmissionOutcome.Allow(operations.Count == 0
             ? AdmissionResponse.Allow(uid, warnings)
             : AdmissionResponse.AllowWithPatch(uid, JsonPatchDiff.ToUtf8Json(operations), warnings));
     }
+
+    /// <summary>
+    /// Defaults <paramref name="taskRun"/> (read from <paramref name="raw"/> without its file contents) and diffs
+    /// it. File contents are nearly all of a TaskRun's bytes and defaulting never touches them, so they stand in
+    /// as markers while the object is written out and diffed: the work is then the same for a 1 MiB file as for
+    /// a 1 KiB one. Should a patch ever need a content (a marker in an operation) or defaulting change one, the
+    /// diff is redone on the whole object.
+    /// </summary>
+    private static (List<JsonPatchOperation> Operations, IReadOnlyList<string> Warnings) DefaultAndDiff(JsonElement raw, V2TaskRun taskRun)
+    {
+        var files = taskRun.Spec?.Files ?? [];
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (files[i] is { } file)
+            {
+                file.Content = Marker(i);
+            }
+        }
+
+        var before = KubeJson.ToNode(taskRun);
+        var warnings = ApplyDefaults(taskRun);
+        var after = KubeJson.ToNode(taskRun);
+        var contentsKept = files.Select((file, i) => file is null || file.Content == Marker(i)).All(kept => kept);
+        var operations = JsonPatchDiff.CreateForRaw(raw, before, after);
+        if (contentsKept && !operations.Any(o => HasMarker(o.Value)))
+        {
+            return (operations, warnings);
+        }
+
+        var whole = KubeJson.Deserialize<V2TaskRun>(raw)!;
+        var wholeBefore = KubeJson.ToNode(whole);
+        warnings = ApplyDefaults(whole);
+        return (JsonPatchDiff.CreateForRaw(raw, wholeBefore, KubeJson.ToNode(whole)), warnings);
+    }
+
+    private const string MarkerPrefix = "\u0000taskrun-webhook:file-content:";
+
+    private static string Marker(int index) => MarkerPrefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static bool HasMarker(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.Any(member => HasMarker(member.Value)),
+        JsonArray array => array.Any(HasMarker),
+        JsonValue value => value.GetValueKind() == JsonValueKind.String && value.GetValue<string>().StartsWith(MarkerPrefix, StringComparison.Ordinal),
+        _ => false,
+    };
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using TaskRun.Core.Api;
 using TaskRun.Core.Serialization;
+using TaskRun.Core.Validation;
 
 namespace TaskRun.Webhook.Admission;
 
@@ -22,8 +24,18 @@ internal static class TaskRunObjects
     public static AdmissionOutcome UnknownOperation(AdmissionRequest request) => AdmissionOutcome.Deny(AdmissionResponse.Deny(request.Uid!,
         ApiStatus.BadRequest($"operation \"{request.Operation}\" is not handled here; expected CREATE or UPDATE")));
 
+    /// <summary>KubeJson's conventions, except that file contents are skipped, not read into strings.</summary>
+    private static readonly JsonSerializerOptions WithoutContents = new(KubeJson.Options)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SkipFileContent } },
+    };
+
     /// <summary>Reads <paramref name="element"/> as a v2 TaskRun, or explains which field could not be read.</summary>
-    public static bool TryRead(JsonElement? element, string role, out V2TaskRun? taskRun, out ApiStatus? problem)
+    /// <param name="withoutContents">
+    /// Leave every file's content null: the mutating webhook never needs them, and they are nearly all of the
+    /// bytes (a 1 MiB file would otherwise become a 2 MiB string per request).
+    /// </param>
+    public static bool TryRead(JsonElement? element, string role, bool sentAsV1, out V2TaskRun? taskRun, out ApiStatus? problem, bool withoutContents = false)
     {
         taskRun = null;
         problem = null;
@@ -35,19 +47,19 @@ internal static class TaskRunObjects
 
         try
         {
-            taskRun = KubeJson.Deserialize<V2TaskRun>(value);
+            taskRun = withoutContents ? value.Deserialize<V2TaskRun>(WithoutContents) : KubeJson.Deserialize<V2TaskRun>(value);
         }
         catch (JsonException e)
         {
-            var field = FieldOf(e.Path);
-            problem = ApiStatus.Invalid($"TaskRun is invalid: {field}: the value has the wrong type or shape for this field; see `kubectl explain taskruns.{field}`",
-                new StatusDetails
-                {
-                    Group = TaskRunApi.Group,
-                    Kind = TaskRunApi.Kind,
-                    Name = NameOf(value),
-                    Causes = [new StatusCause("FieldValueInvalid", "the value has the wrong type or shape for this field", field)],
-                });
+            problem = Unreadable(value, Field(FieldOf(e.Path), sentAsV1), "the value has the wrong type or shape for this field");
+            return false;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        {
+            // Thrown by value converters (e.g. a resource quantity), which do not say where.
+            problem = FindUnreadableQuantity(value) is { } quantity
+                ? Unreadable(value, Field(quantity.Field, sentAsV1), quantity.Message)
+                : Unreadable(value, "<object>", $"a value could not be read: {e.Message}");
             return false;
         }
 
@@ -58,6 +70,65 @@ internal static class TaskRunObjects
         }
 
         return true;
+    }
+
+    private static void SkipFileContent(JsonTypeInfo type)
+    {
+        if (type.Type != typeof(TaskFile))
+        {
+            return;
+        }
+
+        foreach (var property in type.Properties)
+        {
+            if (property.Name == "content")
+            {
+                property.Set = null;
+                property.ShouldSerialize = static (_, _) => false;
+            }
+        }
+    }
+
+    private static string Field(string field, bool sentAsV1) => sentAsV1 ? V1FieldPaths.Translate(field) : field;
+
+    private static ApiStatus Unreadable(JsonElement value, string field, string message) =>
+        ApiStatus.Invalid($"TaskRun is invalid: {field}: {message}; see `kubectl explain taskruns.spec`",
+            new StatusDetails
+            {
+                Group = TaskRunApi.Group,
+                Kind = TaskRunApi.Kind,
+                Name = NameOf(value),
+                Causes = [new StatusCause("FieldValueInvalid", message, field)],
+            });
+
+    /// <summary>The first agent resource quantity that does not parse, with a message that says how to write one.</summary>
+    private static (string Field, string Message)? FindUnreadableQuantity(JsonElement taskRun)
+    {
+        if (!taskRun.TryGetProperty("spec", out var spec) || spec.ValueKind != JsonValueKind.Object ||
+            !spec.TryGetProperty("agent", out var agent) || agent.ValueKind != JsonValueKind.Object ||
+            !agent.TryGetProperty("resources", out var resources) || resources.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var list in new[] { "requests", "limits" })
+        {
+            if (!resources.TryGetProperty(list, out var quantities) || quantities.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            foreach (var quantity in quantities.EnumerateObject())
+            {
+                var text = quantity.Value.ValueKind == JsonValueKind.String ? quantity.Value.GetString() : quantity.Value.GetRawText();
+                if (!ResourceQuantities.IsValid(text ?? ""))
+                {
+                    return ($"spec.agent.resources.{list}.{quantity.Name}", $"\"{text}\" is not a resource quantity; write it like \"500m\", \"2\" or \"4Gi\"");
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>"$.spec.files[0].name" → "spec.files[0].name".</summary>

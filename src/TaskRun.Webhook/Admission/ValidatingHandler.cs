@@ -29,11 +29,12 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
             return TaskRunObjects.WrongKind(request);
         }
 
+        var sentAsV1 = V1FieldPaths.SentAsV1(request);
         ValidationResult result;
         switch (request.Operation)
         {
             case TaskRunObjects.Create:
-                if (!TaskRunObjects.TryRead(request.Object, "object", out var created, out var problem))
+                if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var created, out var problem))
                 {
                     return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
                 }
@@ -41,8 +42,8 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                 result = TaskRunValidator.ValidateCreate(created!, config.Policy);
                 break;
             case TaskRunObjects.Update:
-                if (!TaskRunObjects.TryRead(request.Object, "object", out var updated, out problem) ||
-                    !TaskRunObjects.TryRead(request.OldObject, "oldObject", out var old, out problem))
+                if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var updated, out problem) ||
+                    !TaskRunObjects.TryRead(request.OldObject, "oldObject", sentAsV1, out var old, out problem))
                 {
                     return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
                 }
@@ -63,6 +64,15 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                 return AdmissionOutcome.Allow(AdmissionResponse.Allow(uid));
             default:
                 return TaskRunObjects.UnknownOperation(request);
+        }
+
+        if (sentAsV1)
+        {
+            result = result with
+            {
+                Errors = [.. result.Errors.Select(e => e with { Field = V1FieldPaths.Translate(e.Field) })],
+                Warnings = [.. result.Warnings.Select(V1FieldPaths.TranslateMessage)],
+            };
         }
 
         if (result.IsValid)

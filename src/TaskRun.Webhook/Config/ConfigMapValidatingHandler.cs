@@ -48,7 +48,7 @@ internal sealed class ConfigMapValidatingHandler(ILiveConfig config) : IAdmissio
         {
             configMap = request.Object is { ValueKind: JsonValueKind.Object } value ? KubeJson.Deserialize<V1ConfigMap>(value) : null;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
         {
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, ApiStatus.BadRequest($"request.object is not a readable ConfigMap: {e.Message}")));
         }

@@ -159,19 +159,8 @@ internal sealed class ReviewEndpoint
 
     private static (object, Verdict) Admit(IAdmissionHandler handler, ReadOnlySequence<byte> body)
     {
-        var review = Parse(body, WebhookJson.Default.AdmissionReview, "AdmissionReview");
-        if (review.ApiVersion != AdmissionReview.ApiVersionV1 || review.Kind != AdmissionReview.KindName)
-        {
-            throw new ReviewFormatException(
-                $"expected apiVersion {AdmissionReview.ApiVersionV1}, kind {AdmissionReview.KindName}; got apiVersion \"{Printable(review.ApiVersion ?? "")}\", kind \"{Printable(review.Kind ?? "")}\" (register the webhook with admissionReviewVersions: [v1])");
-        }
-
-        var request = review.Request ?? throw new ReviewFormatException("the AdmissionReview has no request");
-        if (string.IsNullOrEmpty(request.Uid))
-        {
-            throw new ReviewFormatException("the AdmissionReview request has no uid");
-        }
-
+        using var document = ReviewParser.ParseDocument(body, "AdmissionReview");
+        var request = ReviewParser.ReadAdmission(document.RootElement).Request!;
         var outcome = handler.Admit(request);
         return (AdmissionReview.Answer(outcome.Response), new Verdict(
             request.Operation ?? "", outcome.Result, request.Uid, (request.RequestKind ?? request.Kind)?.ToString(),
@@ -180,44 +169,12 @@ internal sealed class ReviewEndpoint
 
     private (object, Verdict) Convert(ReadOnlySequence<byte> body)
     {
-        var review = Parse(body, WebhookJson.Default.ConversionReview, "ConversionReview");
-        if (review.ApiVersion != ConversionReview.ApiVersionV1 || review.Kind != ConversionReview.KindName)
-        {
-            throw new ReviewFormatException(
-                $"expected apiVersion {ConversionReview.ApiVersionV1}, kind {ConversionReview.KindName}; got apiVersion \"{Printable(review.ApiVersion ?? "")}\", kind \"{Printable(review.Kind ?? "")}\" (set conversionReviewVersions: [v1] in the CRD)");
-        }
-
-        var request = review.Request ?? throw new ReviewFormatException("the ConversionReview has no request");
-        if (string.IsNullOrEmpty(request.Uid))
-        {
-            throw new ReviewFormatException("the ConversionReview request has no uid");
-        }
-
+        var request = ReviewParser.ReadConversion(body).Request!;
         var (response, succeeded) = conversion.Convert(request);
         var desired = request.DesiredApiVersion ?? "";
         return (ConversionReview.Answer(response), new Verdict(
             "to-" + desired[(desired.LastIndexOf('/') + 1)..], succeeded ? "converted" : "failed", request.Uid,
             $"{request.Objects?.Count ?? 0} objects to {desired}", null, null, false, response.Result.Message, 0));
-    }
-
-    private static T Parse<T>(ReadOnlySequence<byte> body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
-    {
-        var json = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 128 });
-        try
-        {
-            var value = JsonSerializer.Deserialize(ref json, type);
-            if (json.Read())
-            {
-                throw new ReviewFormatException($"the body holds more than one JSON value; expected one {what}");
-            }
-
-            return value ?? throw new ReviewFormatException($"the body is JSON null; expected a {what}");
-        }
-        catch (JsonException e)
-        {
-            var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at {e.Path}";
-            throw new ReviewFormatException($"the body is not a valid {what}{where}: {FirstSentence(e.Message)}", e);
-        }
     }
 
     private static async Task<ReadResult> ReadWholeBodyAsync(PipeReader reader, long limit, CancellationToken cancellationToken)
@@ -305,12 +262,6 @@ internal sealed class ReviewEndpoint
     private static string TooLarge(long length, long limit) =>
         $"the body is {length:N0} bytes, over the limit of {limit:N0} bytes";
 
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
-
     /// <summary>Echoes client text without control characters or unbounded length.</summary>
     private static string Printable(string value)
     {
@@ -325,14 +276,4 @@ internal sealed class ReviewEndpoint
     {
         public long Length { get; } = length;
     }
-}
-
-/// <summary>The request is not a review the webhook can answer; the message says why (HTTP 400).</summary>
-internal sealed class ReviewFormatException : Exception
-{
-    public ReviewFormatException(string message) : base(message) { }
-
-    public ReviewFormatException(string message, Exception inner) : base(message, inner) { }
-
-    public ReviewFormatException() { }
 }

@@ -134,7 +134,7 @@ internal static class WebhookHost
         app.MapMetrics("/metrics", app.Services.GetRequiredService<WebhookMetrics>().Registry);
     }
 
-    /// <summary>JSON lines on stdout (Serilog's compact format), written off the request path.</summary>
+    /// <summary>JSON lines on stdout (Serilog's compact format), buffered (see <see cref="BufferedConsoleSink"/>).</summary>
     private static void AddLogging(WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
@@ -143,9 +143,10 @@ internal static class WebhookHost
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("app", "taskrun-webhook")
-            .WriteTo.Async(sink => sink.Console(new CompactJsonFormatter()), bufferSize: 10_000, blockWhenFull: false));
+            .WriteTo.Sink(new BufferedConsoleSink(new CompactJsonFormatter())));
     }
 
     /// <summary>Spans go to OTLP only when an endpoint is configured; otherwise nothing listens and they cost nothing.</summary>

@@ -125,13 +125,10 @@ internal static class JsonPatchDiff
         return text.ToString();
     }
 
+    // One pass over both trees: containers of the same kind are compared member by member, anything else by
+    // value, so no subtree is compared twice (a DeepEquals at every level would be quadratic in the depth).
     private static void Diff(JsonNode? from, JsonNode? to, List<string> path, List<JsonPatchOperation> operations)
     {
-        if (JsonNode.DeepEquals(from, to))
-        {
-            return;
-        }
-
         if (from is JsonObject fromObject && to is JsonObject toObject)
         {
             foreach (var (key, _) in fromObject)
@@ -181,7 +178,10 @@ internal static class JsonPatchDiff
             return;
         }
 
-        operations.Add(new(JsonPatchOperation.Replace, [.. path], to?.DeepClone()));
+        if (!JsonNode.DeepEquals(from, to))
+        {
+            operations.Add(new(JsonPatchOperation.Replace, [.. path], to?.DeepClone()));
+        }
     }
 
     private static string Index(int i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture);

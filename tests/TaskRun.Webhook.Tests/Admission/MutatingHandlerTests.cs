@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsCheck;
 using TaskRun.Core.Api;
-using TaskRun.Core.Defaulting;
 using TaskRun.Core.Serialization;
 using TaskRun.Webhook.Admission;
 using TaskRun.Webhook.Tests.Support;
@@ -28,9 +27,10 @@ public sealed class MutatingHandlerTests
         Assert.Equal("JSONPatch", response.PatchType);
         Assert.Equal(AdmissionOutcome.Patched, outcome.Result);
         Assert.Equal(
-            """[{"op":"add","path":"/metadata/labels/priority","value":"medium"},{"op":"add","path":"/spec/priority","value":"medium"},{"op":"add","path":"/spec/files/0/type","value":"task"},{"op":"add","path":"/spec/retry","value":{"attempt":1}}]""",
+            """[{"op":"add","path":"/metadata/labels/priority","value":"medium"},{"op":"add","path":"/spec/priority","value":"medium"},{"op":"add","path":"/spec/retry","value":{"attempt":1}}]""",
             Encoding.UTF8.GetString(response.Patch!));
-        Assert.Contains(response.Warnings!, w => w.Contains("spec.files[0].type", StringComparison.Ordinal) && w.Contains("task", StringComparison.Ordinal));
+        // The request came as v1 (requestKind), so the warning names the v1 field.
+        Assert.Equal(["spec.markdownFiles[0].fileType: not set; inferred \"task\" from the file name \"task.md\""], response.Warnings);
         AssertPatchDefaultsTheRawObject(request.Object!.Value, response.Patch!);
     }
 
@@ -75,6 +75,20 @@ public sealed class MutatingHandlerTests
         Assert.Null(second.Response.Patch);
         Assert.Null(second.Response.PatchType);
         Assert.Equal(AdmissionOutcome.Allowed, second.Result);
+    }
+
+    [Fact]
+    public void An_inferred_file_type_is_reported_but_not_written_into_the_atomic_files_list()
+    {
+        var taskRun = Reviews.MinimalTaskRun();
+
+        var response = handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response;
+
+        Assert.DoesNotContain("/spec/files", Encoding.UTF8.GetString(response.Patch!), StringComparison.Ordinal);
+        Assert.Equal(["spec.files[0].type: not set; inferred \"task\" from the file name \"task.md\""], response.Warnings);
+        var patched = PatchOracle.Apply(taskRun, response.Patch!);
+        Assert.True(JsonNode.DeepEquals(taskRun["spec"]!["files"], patched["spec"]!["files"]));
+        Assert.Equal("context", (string?)patched["spec"]!["files"]![1]!["type"]);
     }
 
     [Fact]
@@ -174,7 +188,7 @@ public sealed class MutatingHandlerTests
             var patched = response.Patch is null ? raw : PatchOracle.Apply(raw, response.Patch);
 
             var expected = KubeJson.Deserialize<V2TaskRun>(raw.ToJsonString())!;
-            TaskRunDefaulter.Default(expected);
+            MutatingHandler.ApplyDefaults(expected);
             Assert.Equal(KubeJson.Serialize(expected), KubeJson.Serialize(KubeJson.Deserialize<V2TaskRun>(patched.ToJsonString())));
             Assert.Equal(raw["unknownTopLevel"]?.ToJsonString(), patched["unknownTopLevel"]?.ToJsonString());
 
@@ -188,7 +202,7 @@ public sealed class MutatingHandlerTests
         var rawNode = JsonNode.Parse(raw.GetRawText())!.AsObject();
         var patched = PatchOracle.Apply(rawNode, patch).AsObject();
         var expected = KubeJson.Deserialize<V2TaskRun>(raw)!;
-        TaskRunDefaulter.Default(expected);
+        MutatingHandler.ApplyDefaults(expected);
         Assert.Equal(KubeJson.Serialize(expected), KubeJson.Serialize(KubeJson.Deserialize<V2TaskRun>(patched.ToJsonString())));
         return patched;
     }

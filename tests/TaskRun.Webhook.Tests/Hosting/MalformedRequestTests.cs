@@ -91,22 +91,21 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
         var big = new byte[10 * 1024 * 1024];
         Array.Fill(big, (byte)' ');
 
+        // Announced: answered from the headers (with Expect: 100-continue the body is never sent).
         using (var announced = new ByteArrayContent(big))
         {
             announced.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await client.PostAsync(new Uri(webhook.TlsUri, "/mutate"), announced);
-            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-            Assert.Contains("over the limit", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        }
-
-        using (var chunked = new StreamContent(new MemoryStream(big)))
-        {
-            chunked.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(webhook.TlsUri, "/validate")) { Content = chunked };
-            request.Headers.TransferEncodingChunked = true;
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(webhook.TlsUri, "/mutate")) { Content = announced };
+            request.Headers.ExpectContinue = true;
             using var response = await client.SendAsync(request);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Contains("over the limit of 6,291,456 bytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+
+        // Chunked: found while reading; the answer may come while the client is still sending.
+        var (status, body) = await RawTls.PostChunkedAsync(webhook.TlsUri, "/validate", ca.Ca, big);
+        Assert.Equal(413, status);
+        Assert.Contains("over the limit", body, StringComparison.Ordinal);
 
         await AssertStillServingAsync();
     }

@@ -12,11 +12,12 @@ internal static class Reviews
 {
     public static string FixtureText(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
 
+    /// <summary>A fixture read the way the endpoint reads a body (the objects stay elements of the parsed body).</summary>
     public static AdmissionRequest AdmissionFixture(string name) =>
-        JsonSerializer.Deserialize(FixtureText(name), WebhookJson.Default.AdmissionReview)!.Request!;
+        ReviewParser.ReadAdmission(JsonElement.Parse(FixtureText(name))).Request!;
 
     public static ConversionRequest ConversionFixture(string name) =>
-        JsonSerializer.Deserialize(FixtureText(name), WebhookJson.Default.ConversionReview)!.Request!;
+        ReviewParser.ReadConversion(new System.Buffers.ReadOnlySequence<byte>(System.Text.Encoding.UTF8.GetBytes(FixtureText(name)))).Request!;
 
     /// <summary>An AdmissionRequest for a v2 TaskRun as the API server would send it.</summary>
     public static AdmissionRequest TaskRunRequest(string operation, JsonNode? obj, JsonNode? oldObject = null, bool dryRun = false) => new()

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace TaskRun.WebhookLoad;
+
+/// <summary>
+/// The ceiling: Kestrel with the webhook's TLS settings (TLS 1.2+, HTTP/1.1, the same certificate) that reads
+/// the whole body and answers a fixed AdmissionReview. Whatever the webhook does beyond this costs throughput.
+/// </summary>
+internal static class BareServer
+{
+    public static readonly byte[] FixedResponse =
+        """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"00000000-0000-0000-0000-000000000000","allowed":true}}"""u8.ToArray();
+
+    public static async Task<int> RunAsync(Arguments arguments)
+    {
+        var port = int.Parse(arguments.Required("port"), System.Globalization.CultureInfo.InvariantCulture);
+        var certDir = arguments.Required("cert-dir");
+        var certificate = X509CertificateLoader.LoadPkcs12(
+            X509Certificate2.CreateFromPemFile(Path.Combine(certDir, "tls.crt"), Path.Combine(certDir, "tls.key")).Export(X509ContentType.Pkcs12), null);
+        var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            kestrel.Listen(IPAddress.Loopback, port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.TlsHandshakeCallbackOptions
+                {
+                    OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = context,
+                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        ApplicationProtocols = [SslApplicationProtocol.Http11],
+                    }),
+                });
+            });
+        });
+        var app = builder.Build();
+        app.Run(async http =>
+        {
+            // Read the whole body, as the webhook must.
+            while (true)
+            {
+                var read = await http.Request.BodyReader.ReadAsync();
+                http.Request.BodyReader.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            http.Response.ContentType = "application/json";
+            http.Response.ContentLength = FixedResponse.Length;
+            await http.Response.Body.WriteAsync(FixedResponse);
+        });
+        await Console.Out.WriteLineAsync($"bare TLS endpoint on https://127.0.0.1:{port}");
+        await app.RunAsync();
+        return 0;
+    }
+}

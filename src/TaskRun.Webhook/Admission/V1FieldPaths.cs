@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using TaskRun.Core.Api;
+
+namespace TaskRun.Webhook.Admission;
+
+/// <summary>
+/// The webhooks judge the v2 object (the API server converts v1 requests first), but a user who sent v1 should
+/// read field paths of the manifest they wrote: <c>spec.files[1].name</c> becomes
+/// <c>spec.markdownFiles[1].filename</c>, and a v2-only field, which a v1 manifest carries in the
+/// <c>orchestrator.io/v2-spec</c> annotation, is named inside that annotation.
+/// </summary>
+internal static partial class V1FieldPaths
+{
+    public static bool SentAsV1(AdmissionRequest request) =>
+        request.RequestKind is { Group: TaskRunApi.Group, Version: TaskRunApi.V1 };
+
+    public static string Translate(string field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        var file = FileField().Match(field);
+        if (file.Success)
+        {
+            var rest = file.Groups["rest"].Value switch
+            {
+                ".name" => ".filename",
+                ".type" => ".fileType",
+                var other => other,
+            };
+            return $"spec.markdownFiles{file.Groups["index"].Value}{rest}";
+        }
+
+        if (field == "spec.retry.attempt")
+        {
+            return "spec.retryAttempt";
+        }
+
+        foreach (var v2Only in (string[])["spec.retry.maxRetries", "spec.timeoutSeconds", "spec.agent", "spec.cancel", "spec.retry"])
+        {
+            if (field == v2Only || field.StartsWith(v2Only + ".", StringComparison.Ordinal))
+            {
+                return $"metadata.annotations[{TaskRunApi.V2SpecAnnotation}].{field["spec.".Length..]}";
+            }
+        }
+
+        return field;
+    }
+
+    /// <summary>Translates the field a message starts with ("spec.files[0].type: inferred ...").</summary>
+    public static string TranslateMessage(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var colon = message.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 && message.StartsWith("spec.", StringComparison.Ordinal) && !message[..colon].Contains(' ', StringComparison.Ordinal)
+            ? Translate(message[..colon]) + message[colon..]
+            : message;
+    }
+
+    [GeneratedRegex(@"^spec\.files(?<index>\[\d+\])?(?<rest>(\..*)?)$", RegexOptions.CultureInvariant)]
+    private static partial Regex FileField();
+}

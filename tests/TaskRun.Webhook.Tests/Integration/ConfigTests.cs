@@ -1,0 +1,190 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using TaskRun.Core.Config;
+using TaskRun.Testing;
+using Xunit;
+using static TaskRun.Webhook.Tests.Integration.Manifests;
+
+namespace TaskRun.Webhook.Tests.Integration;
+
+/// <summary>
+/// The taskrun-controller-config ConfigMap: a bad one is refused at apply, naming the key; a good one changes
+/// the webhook's limits and policies with no restart; deleting it brings back the built-in defaults.
+/// </summary>
+[Collection(WebhookTests.Name)]
+public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
+{
+    public static TheoryData<string, string, string[]> BadConfigs => new()
+    {
+        { "job:\n  backoffLimit: -1\n", "data[config.yaml].job.backoffLimit", ["at least 0", "found -1"] },
+        { "limits:\n  maxFileBytes: 2000000\n", "data[config.yaml].limits.maxFileBytes", ["1048576"] },
+        { "jobs:\n  backoffLimit: 1\n", "data[config.yaml].jobs", ["not a known key"] },
+        { "agent:\n  allowOverrides: maybe\n", "data[config.yaml].agent.allowOverrides", ["boolean"] },
+        { "retry:\n  baseDelaySeconds: 60\n  maxDelaySeconds: 10\n", "data[config.yaml].retry.maxDelaySeconds", ["below retry.baseDelaySeconds (60)"] },
+        { "agent:\n  resources:\n    requests: {cpu: \"4\"}\n    limits: {cpu: \"2\"}\n", "data[config.yaml].agent.resources.requests.cpu", ["above the limit 2"] },
+        { "job: [unclosed\n", "data[config.yaml]", ["not valid YAML"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadConfigs))]
+    public async Task A_bad_config_is_refused_at_apply_naming_the_key(string yaml, string field, string[] says)
+    {
+        var manifest = ConfigMap(fixture.ConfigNamespace, yaml);
+
+        var dryRun = await fixture.KubectlWithInputAsync(manifest, "apply", "--dry-run=server", "-f", "-");
+        var real = await fixture.KubectlWithInputAsync(manifest, "apply", "-f", "-");
+
+        Assert.False(real.Succeeded, real.ToString());
+        Assert.Contains("The ConfigMap \"taskrun-controller-config\" is invalid", real.StandardError, StringComparison.Ordinal);
+        Assert.Contains(field, real.StandardError, StringComparison.Ordinal);
+        Assert.All(says, s => Assert.Contains(s, real.StandardError, StringComparison.Ordinal));
+        Assert.False(dryRun.Succeeded);
+        Assert.Equal(real.StandardError, dryRun.StandardError);
+        Assert.False(await fixture.ExistsAsync("configmap", fixture.ConfigNamespace, ControllerConfig.ConfigMapName));
+    }
+
+    [Fact]
+    public async Task A_config_of_the_same_name_elsewhere_is_not_ours_and_not_checked()
+    {
+        var ns = await fixture.Kubernetes.CreateNamespaceAsync("elsewhere");
+        var result = await fixture.KubectlWithInputAsync(ConfigMap(ns, "jobs: [whatever"), "apply", "-f", "-");
+        Assert.True(result.Succeeded, result.ToString());
+    }
+
+    [Theory]
+    [InlineData("v2")]
+    [InlineData("v1")]
+    public async Task The_limits_and_policies_follow_the_live_config_without_a_restart(string version)
+    {
+        var ns = await fixture.Kubernetes.CreateNamespaceAsync("live");
+        var (fileField, agentField) = version == "v2"
+            ? ("spec.files[0].content", "spec.agent")
+            : ("spec.markdownFiles[0].content", "metadata.annotations[orchestrator.io/v2-spec].agent");
+        var bigFile = TaskRun(ns, version, withAgent: false, fileBytes: 2000);
+        var withAgent = TaskRun(ns, version, withAgent: true, fileBytes: 10);
+        Assert.True((await DryRunAsync(bigFile)).Succeeded);
+        Assert.True((await DryRunAsync(withAgent)).Succeeded);
+
+        var applied = await fixture.KubectlWithInputAsync(
+            ConfigMap(fixture.ConfigNamespace, "limits:\n  maxFileBytes: 1000\nagent:\n  allowOverrides: false\n"), "apply", "-f", "-");
+        Assert.True(applied.Succeeded, applied.ToString());
+
+        var refused = await EventuallyAsync(() => DryRunAsync(bigFile), r => !r.Succeeded);
+        Assert.Contains(fileField, refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains("limit of 1,000 bytes (limits.maxFileBytes) by 1,000 bytes", refused.StandardError, StringComparison.Ordinal);
+        var forbidden = await DryRunAsync(withAgent);
+        Assert.False(forbidden.Succeeded, forbidden.ToString());
+        Assert.Contains(agentField, forbidden.StandardError, StringComparison.Ordinal);
+        Assert.Contains("agent.allowOverrides: false", forbidden.StandardError, StringComparison.Ordinal);
+
+        var deleted = await fixture.KubectlAsync("delete", "configmap", ControllerConfig.ConfigMapName, "-n", fixture.ConfigNamespace);
+        Assert.True(deleted.Succeeded, deleted.ToString());
+        await EventuallyAsync(() => DryRunAsync(bigFile), r => r.Succeeded);
+        Assert.True((await DryRunAsync(withAgent)).Succeeded);
+    }
+
+    [Fact]
+    public async Task An_invalid_config_that_lands_anyway_is_kept_out_and_reported_with_a_Warning_Event()
+    {
+        var good = await fixture.KubectlWithInputAsync(ConfigMap(fixture.ConfigNamespace, "limits:\n  maxFileBytes: 1000\n"), "apply", "-f", "-");
+        Assert.True(good.Succeeded, good.ToString());
+        var ns = await fixture.Kubernetes.CreateNamespaceAsync("landed");
+        var bigFile = TaskRun(ns, "v2", withAgent: false, fileBytes: 2000);
+        await EventuallyAsync(() => DryRunAsync(bigFile), r => !r.Succeeded);
+
+        // Bypass the config webhook the way a misconfigured cluster would: its namespace selector no longer matches.
+        var unlabel = await fixture.KubectlAsync("label", "namespace", fixture.ConfigNamespace, "kubernetes.io/metadata.name-");
+        Assert.True(unlabel.Succeeded, unlabel.ToString());
+        try
+        {
+            var bad = await EventuallyAsync(
+                () => fixture.KubectlWithInputAsync(ConfigMap(fixture.ConfigNamespace, "limits:\n  maxFileBytes: -5\n"), "apply", "-f", "-"),
+                r => r.Succeeded);
+            Assert.True(bad.Succeeded, bad.ToString());
+
+            var warning = await EventuallyAsync(() => InvalidConfigEventsAsync(), events => events.Count > 0);
+            var reported = Assert.Single(warning);
+            Assert.Equal("Warning", reported.Type);
+            Assert.Equal("taskrun-webhook", reported.Source?.Component);
+            Assert.Contains("limits.maxFileBytes", reported.Message, StringComparison.Ordinal);
+            // The last good config (1000 bytes) is still in force.
+            var stillRefused = await DryRunAsync(bigFile);
+            Assert.False(stillRefused.Succeeded);
+            Assert.Contains("limit of 1,000 bytes", stillRefused.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await fixture.KubectlAsync("label", "namespace", fixture.ConfigNamespace, $"kubernetes.io/metadata.name={fixture.ConfigNamespace}", "--overwrite");
+        }
+    }
+
+    private async Task<List<Corev1Event>> InvalidConfigEventsAsync()
+    {
+        var events = await fixture.Kubernetes.Client.CoreV1.ListNamespacedEventAsync(fixture.ConfigNamespace);
+        return [.. events.Items.Where(e => e.Reason == "InvalidConfig" && e.InvolvedObject.Name == ControllerConfig.ConfigMapName && e.Source?.Component == "taskrun-webhook")];
+    }
+
+    private Task<CommandResult> DryRunAsync(JsonObject taskRun) =>
+        fixture.KubectlWithInputAsync(taskRun.ToJsonString(), "apply", "--dry-run=server", "-f", "-");
+
+    private static JsonObject TaskRun(string ns, string version, bool withAgent, int fileBytes)
+    {
+        var taskRun = version == "v2" ? ValidV2(ns, "live") : ValidV1(ns, "live");
+        var spec = taskRun["spec"]!;
+        spec[version == "v2" ? "files" : "markdownFiles"]![0]!["content"] = new string('x', fileBytes);
+        if (withAgent)
+        {
+            if (version == "v2")
+            {
+                spec["agent"] = new JsonObject { ["image"] = "ghcr.io/org/agent:2" };
+            }
+            else
+            {
+                taskRun["metadata"]!["annotations"] = new JsonObject { ["orchestrator.io/v2-spec"] = """{"agent":{"image":"ghcr.io/org/agent:2"}}""" };
+            }
+        }
+
+        return taskRun;
+    }
+
+    private static string ConfigMap(string ns, string yaml) => new JsonObject
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "ConfigMap",
+        ["metadata"] = new JsonObject { ["name"] = ControllerConfig.ConfigMapName, ["namespace"] = ns },
+        ["data"] = new JsonObject { [ControllerConfig.DataKey] = yaml },
+    }.ToJsonString();
+
+    /// <summary>Repeats <paramref name="action"/> until <paramref name="done"/> (a watch delivers changes soon, not at once).</summary>
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> action, Func<T, bool> done)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var result = await action();
+            if (done(result))
+            {
+                return result;
+            }
+
+            await Task.Delay(200, timeout.Token);
+        }
+    }
+
+    public Task InitializeAsync() => RemoveConfigAsync();
+
+    /// <summary>Leaves the built-in defaults in force for the next test, and waits until the webhook uses them.</summary>
+    public async Task DisposeAsync()
+    {
+        await RemoveConfigAsync();
+        var ns = await fixture.Kubernetes.CreateNamespaceAsync("reset");
+        await EventuallyAsync(() => DryRunAsync(TaskRun(ns, "v2", withAgent: true, fileBytes: 2000)), r => r.Succeeded);
+    }
+
+    private async Task RemoveConfigAsync()
+    {
+        var deleted = await fixture.KubectlAsync("delete", "configmap", ControllerConfig.ConfigMapName, "-n", fixture.ConfigNamespace, "--ignore-not-found");
+        Assert.True(deleted.Succeeded, deleted.ToString());
+    }
+}

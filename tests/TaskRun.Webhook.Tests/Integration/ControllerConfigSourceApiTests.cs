@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+using TaskRun.Core.Config;
+using Xunit;
+
+namespace TaskRun.Webhook.Tests.Integration;
+
+/// <summary>
+/// <see cref="ControllerConfigSource"/> (TaskRun.Core, shared with the controller) against the real API server:
+/// list, watch across several server-side watch timeouts, invalid updates, delete and re-create. It watches a
+/// namespace of its own, outside the webhook's, so the config webhook does not stop the invalid update.
+/// </summary>
+[Collection(WebhookTests.Name)]
+public sealed class ControllerConfigSourceApiTests(WebhookFixture fixture)
+{
+    [Fact]
+    public async Task Follows_the_ConfigMap_through_watch_restarts_invalid_updates_deletion_and_recreation()
+    {
+        var ns = await fixture.Kubernetes.CreateNamespaceAsync("config-source");
+        var client = fixture.Kubernetes.Client;
+        var source = new ControllerConfigSource(client, new ControllerConfigSourceOptions
+        {
+            Namespace = ns,
+            // Short server-side timeouts, so the test crosses several watch restarts.
+            WatchTimeout = TimeSpan.FromSeconds(1),
+            WatchTimeoutGrace = TimeSpan.FromSeconds(10),
+        });
+        var changes = new ConcurrentQueue<ConfigChangedEventArgs>();
+        var rejections = new ConcurrentQueue<ConfigRejectedEventArgs>();
+        source.Changed += (_, e) => changes.Enqueue(e);
+        source.Rejected += (_, e) => rejections.Enqueue(e);
+        using var stop = new CancellationTokenSource();
+        var running = source.RunAsync(stop.Token);
+        try
+        {
+            await source.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(ConfigOrigin.BuiltInDefaults, source.Origin);
+
+            await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("job:\n  backoffLimit: 7\n"), ns);
+            await UntilAsync(() => source.Current.Job.BackoffLimit == 7);
+            Assert.Equal(ConfigOrigin.ConfigMap, source.Origin);
+
+            // Past a few watch timeouts: the restarted watch still delivers.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await client.CoreV1.ReplaceNamespacedConfigMapAsync(ConfigMap("job:\n  backoffLimit: 8\n"), ControllerConfig.ConfigMapName, ns);
+            await UntilAsync(() => source.Current.Job.BackoffLimit == 8);
+
+            await client.CoreV1.ReplaceNamespacedConfigMapAsync(ConfigMap("job:\n  backoffLimit: many\n"), ControllerConfig.ConfigMapName, ns);
+            await UntilAsync(() => !rejections.IsEmpty);
+            Assert.Equal("job.backoffLimit", Assert.Single(rejections).Errors.Single().Key);
+            Assert.Equal(8, source.Current.Job.BackoffLimit);
+
+            await client.CoreV1.DeleteNamespacedConfigMapAsync(ControllerConfig.ConfigMapName, ns);
+            await UntilAsync(() => source.Origin == ConfigOrigin.BuiltInDefaults);
+            Assert.Same(ControllerConfig.Default, source.Current);
+            Assert.Contains("was deleted", changes.Last().Description, StringComparison.Ordinal);
+
+            await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("job:\n  backoffLimit: 9\n"), ns);
+            await UntilAsync(() => source.Current.Job.BackoffLimit == 9);
+            Assert.Equal([ConfigOrigin.BuiltInDefaults, ConfigOrigin.ConfigMap, ConfigOrigin.ConfigMap, ConfigOrigin.BuiltInDefaults, ConfigOrigin.ConfigMap],
+                changes.Select(c => c.Origin));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    private static V1ConfigMap ConfigMap(string yaml) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = ControllerConfig.ConfigMapName },
+        Data = new Dictionary<string, string> { [ControllerConfig.DataKey] = yaml },
+    };
+
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!condition())
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+}
