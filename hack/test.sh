@@ -28,7 +28,9 @@ dotnet build Webhooks.sln -c Release -warnaserror -nologo -v quiet
 
 echo "== testing"
 set +e
-dotnet test Webhooks.sln -c Release --no-build --nologo \
+# One test project at a time (-m:1): the integration tests start API servers and processes, and some assert
+# failover times; on two cores, projects competing for CPU would only make those figures noisy.
+dotnet test Webhooks.sln -c Release --no-build --nologo -m:1 \
   --logger "console;verbosity=normal" --results-directory "$log_dir" 2>&1 | tee "$log_dir/dotnet-test.log"
 status=${PIPESTATUS[0]}
 set -e

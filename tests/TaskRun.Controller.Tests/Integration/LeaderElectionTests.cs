@@ -39,8 +39,8 @@ public sealed class LeaderElectionTests(KubernetesFixture fixture, ITestOutputHe
         await WaitForLeaderAsync(ns, standby.Identity, TimeSpan.FromSeconds(30));
         var takeover = killedAt.Elapsed;
         output.WriteLine($"failover after kill -9: {takeover.TotalSeconds:0.0} s (lease {lease.Duration.TotalSeconds} s, retry {lease.RetryPeriod.TotalSeconds} s)");
-        // One second of slack for this test's own polling.
-        Assert.True(takeover <= lease.Duration + lease.RetryPeriod + TimeSpan.FromSeconds(1), $"takeover took {takeover}");
+        // Two seconds of slack for this test's own polling and a busy two-core machine.
+        Assert.True(takeover <= lease.Duration + lease.RetryPeriod + TimeSpan.FromSeconds(2), $"takeover took {takeover}");
 
         await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "after"));
         await WaitAllRunningAsync(ns, 4);
