@@ -11,7 +11,7 @@ internal sealed record BenchOptions
           --files N                files per TaskRun (default 3)
           --file-bytes N           bytes per file (default 10240)
           --workers LIST           controller worker counts to run the controller phase with, e.g. 4,8,16 (default 8)
-          --default-workers N      worker count of the backlog and memory phases (default 8, the controller's default)
+          --default-workers N      worker count of the cold-start and memory phases (default 8, the controller's default)
           --ceiling-concurrency N  concurrent plain-client pipelines in the ceiling (default: --default-workers)
           --create-concurrency N   concurrent TaskRun creates (default 32)
           --warmup N               TaskRuns processed first, not timed, so the ceiling client and the controller are

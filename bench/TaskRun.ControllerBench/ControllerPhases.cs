@@ -118,7 +118,7 @@ internal sealed class CostMeter
     }
 }
 
-/// <summary>The controller phases: TaskRuns created at once against a running controller, and a backlog it starts on.</summary>
+/// <summary>The controller phases: TaskRuns created at once against a running (warmed-up) controller, and a cold start on a backlog.</summary>
 internal static class ControllerPhases
 {
     /// <summary>
@@ -163,9 +163,9 @@ internal static class ControllerPhases
     }
 
     /// <summary>
-    /// The controller alone: the TaskRuns exist before it starts (no creates compete for the API server), the
-    /// clock runs from its workers starting (caches synced) to the last TaskRun Running. This is the figure
-    /// directly comparable with the ceiling, which does not create either.
+    /// A cold start on a backlog, as after a failover: the TaskRuns exist before the controller starts (no creates
+    /// compete for the API server, as in the ceiling), the clock runs from its workers starting (caches synced) to
+    /// the last TaskRun Running. Cold by design: JIT compilation of every path is part of the figure.
     /// </summary>
     public static async Task<ThroughputResult> BacklogAsync(
         IKubernetes client, MetricsClient metrics, BenchOptions options, Clock clock, CancellationToken cancellationToken)

@@ -6,8 +6,8 @@ namespace TaskRun.ControllerBench;
 /// <summary>
 /// The controller scale benchmark of issue 6 (reports, asserts nothing). Against a fresh control plane:
 /// 1. ceiling: a plain client makes the controller's first-reconcile writes for N pre-created TaskRuns;
-/// 2. the real controller (a Release process) and N TaskRuns created at once, for each --workers value, plus a
-///    backlog run (TaskRuns first, controller second) comparable with the ceiling;
+/// 2. the real controller (a Release process) and N TaskRuns created at once, for each --workers value (after an
+///    untimed warm-up, as for the ceiling), plus a cold start on a backlog (TaskRuns first, controller second);
 /// 3. memory: the controller's RSS idle and with --memory-total TaskRuns in its cache.
 /// Run it through hack/bench-controller.sh, which makes the control plane and builds everything.
 /// </summary>
@@ -76,7 +76,7 @@ internal static class Program
                 i => i < options.Warmup
                     ? Workload.TaskRun(ns, ControllerPhases.WarmupName(i), ControllerPhases.WarmupTaskId + i, options.Service, options.Files, options.FileBytes)
                     : Workload.TaskRun(ns, ControllerPhases.Name(i - options.Warmup), i - options.Warmup + 1, options.Service, options.Files, options.FileBytes),
-                clock, cancellationToken);
+                clock, cancellationToken, keep: true);
             Console.WriteLine($"  pre-created {total} TaskRuns in {created.Seconds:0.0} s ({total / created.Seconds:0.0}/s, not timed)");
             report.CreateRate = total / created.Seconds;
             report.CreateCpuMs = (await createMeter.StopAsync(cancellationToken)).OwnCpu * 1000 / total;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TaskRun.Webhook.Hosting;
 using Xunit;
@@ -25,6 +26,16 @@ public sealed class WebhookOptionsTests
     {
         var error = Assert.Throws<OptionsValidationException>(() => WebhookHost.Build(["--Webhook:WatchConfig=false", setting]));
         Assert.Contains(error.Failures, f => f.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Traces_are_exported_over_OTLP_only_when_an_endpoint_is_configured()
+    {
+        await using var without = WebhookHost.Build(["--Webhook:WatchConfig=false"]);
+        Assert.Null(without.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
+
+        await using var with = WebhookHost.Build(["--Webhook:WatchConfig=false", "--Webhook:OtlpEndpoint=http://127.0.0.1:4317"]);
+        Assert.NotNull(with.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
     }
 
     [Fact]
