@@ -5,7 +5,8 @@ using TaskRun.Core.Validation;
 namespace TaskRun.Core.Defaulting;
 
 /// <summary>
-/// Fills in what a user may leave out (DESIGN §2 "Defaulting"). Idempotent: defaulting a defaulted
+/// Fills in what a user may leave out (DESIGN §2 "Defaulting"), except inferred file types, which are only
+/// reported (see below). Idempotent: defaulting a defaulted
 /// object changes nothing. Values that come from the controller config are deliberately not written,
 /// so the stored object stays what the user applied (no GitOps drift).
 /// </summary>
@@ -22,6 +23,9 @@ public static class TaskRunDefaulter
         spec.Retry ??= new RetrySpec();
         spec.Retry.Attempt ??= SpecLimits.MinAttempt;
 
+        // A missing file type is inferred wherever it is used (FileTypes.InferFromName) and reported, but not
+        // written: lists in a custom resource are atomic to kubectl apply and server-side apply, so a value
+        // written into a list item the manifest leaves out would make every re-apply a change (GitOps drift).
         if (spec.Files is not null)
         {
             for (var i = 0; i < spec.Files.Count; i++)
@@ -29,8 +33,7 @@ public static class TaskRunDefaulter
                 var file = spec.Files[i];
                 if (file is not null && file.Type is null)
                 {
-                    file.Type = FileTypes.InferFromName(file.Name);
-                    warnings.Add($"spec.files[{i}].type: not set; inferred \"{file.Type}\" from the file name \"{file.Name}\"");
+                    warnings.Add($"spec.files[{i}].type: not set; inferred \"{FileTypes.InferFromName(file.Name)}\" from the file name \"{file.Name}\"");
                 }
             }
         }

@@ -14,35 +14,9 @@ namespace TaskRun.Webhook.Admission;
 /// server will apply it to (a missing <c>metadata.labels</c> is added whole). Defaulting is idempotent, so a
 /// defaulted object gets no patch at all: re-applies change nothing and GitOps tools see no drift.
 /// </summary>
-/// <remarks>
-/// One default is reported but not written: a file's inferred <c>type</c>. Lists in a custom resource are
-/// atomic to <c>kubectl apply</c> (a JSON merge patch) and to server-side apply, so a value written into a list
-/// item the user's manifest leaves out makes every re-apply send the whole list again: kubectl reports
-/// "configured" instead of "unchanged", Argo CD shows the TaskRun out of sync, and server-side applies rewrite
-/// the object. The type is inferred from the name wherever it is used (<c>FileTypes.InferFromName</c>, as the
-/// run payload does), and the user is told the inferred type in a warning. Labels, priority and retry.attempt
-/// sit in maps, which merge key by key, so writing them causes no drift.
-/// </remarks>
 internal sealed class MutatingHandler : IAdmissionHandler
 {
     public string Endpoint => "mutate";
-
-    /// <summary><see cref="TaskRunDefaulter"/>, except that inferred file types are not written (see remarks).</summary>
-    internal static IReadOnlyList<string> ApplyDefaults(V2TaskRun taskRun)
-    {
-        var files = taskRun.Spec?.Files;
-        var untyped = files?.Select(file => file is not null && file.Type is null).ToArray() ?? [];
-        var warnings = TaskRunDefaulter.Default(taskRun);
-        for (var i = 0; i < untyped.Length; i++)
-        {
-            if (untyped[i])
-            {
-                files![i].Type = null;
-            }
-        }
-
-        return warnings;
-    }
 
     public AdmissionOutcome Admit(AdmissionRequest request)
     {
@@ -98,7 +72,7 @@ internal sealed class MutatingHandler : IAdmissionHandler
         }
 
         var before = KubeJson.ToNode(taskRun);
-        var warnings = ApplyDefaults(taskRun);
+        var warnings = TaskRunDefaulter.Default(taskRun);
         var after = KubeJson.ToNode(taskRun);
         var contentsKept = files.Select((file, i) => file is null || file.Content == Marker(i)).All(kept => kept);
         var operations = JsonPatchDiff.CreateForRaw(raw, before, after);
@@ -109,7 +83,7 @@ internal sealed class MutatingHandler : IAdmissionHandler
 
         var whole = KubeJson.Deserialize<V2TaskRun>(raw)!;
         var wholeBefore = KubeJson.ToNode(whole);
-        warnings = ApplyDefaults(whole);
+        warnings = TaskRunDefaulter.Default(whole);
         return (JsonPatchDiff.CreateForRaw(raw, wholeBefore, KubeJson.ToNode(whole)), warnings);
     }
 

@@ -1,3 +1,4 @@
+using TaskRun.Core.Defaulting;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -188,7 +189,7 @@ public sealed class MutatingHandlerTests
             var patched = response.Patch is null ? raw : PatchOracle.Apply(raw, response.Patch);
 
             var expected = KubeJson.Deserialize<V2TaskRun>(raw.ToJsonString())!;
-            MutatingHandler.ApplyDefaults(expected);
+            TaskRunDefaulter.Default(expected);
             Assert.Equal(KubeJson.Serialize(expected), KubeJson.Serialize(KubeJson.Deserialize<V2TaskRun>(patched.ToJsonString())));
             Assert.Equal(raw["unknownTopLevel"]?.ToJsonString(), patched["unknownTopLevel"]?.ToJsonString());
 
@@ -202,7 +203,7 @@ public sealed class MutatingHandlerTests
         var rawNode = JsonNode.Parse(raw.GetRawText())!.AsObject();
         var patched = PatchOracle.Apply(rawNode, patch).AsObject();
         var expected = KubeJson.Deserialize<V2TaskRun>(raw)!;
-        MutatingHandler.ApplyDefaults(expected);
+        TaskRunDefaulter.Default(expected);
         Assert.Equal(KubeJson.Serialize(expected), KubeJson.Serialize(KubeJson.Deserialize<V2TaskRun>(patched.ToJsonString())));
         return patched;
     }
