@@ -88,7 +88,13 @@ public sealed class TaskRunCrudTests(KubernetesFixture fixture)
     [Fact]
     public async Task Kubectl_explain_shows_the_field_descriptions()
     {
+        // The API server publishes a new CRD's OpenAPI a moment after the CRD is Established.
         var result = await fixture.KubectlAsync("explain", "taskruns.spec.files");
+        for (var attempt = 0; !result.Succeeded && attempt < 60; attempt++)
+        {
+            await Task.Delay(500);
+            result = await fixture.KubectlAsync("explain", "taskruns.spec.files");
+        }
 
         Assert.True(result.Succeeded, result.ToString());
         Assert.Contains("name", result.StandardOutput, StringComparison.Ordinal);
