@@ -5,9 +5,12 @@
 # builds Release, and runs bench/TaskRun.ControllerBench, which
 #   1. measures the ceiling: a plain client making the controller's first-reconcile writes for N TaskRuns;
 #   2. starts the real controller (Release, a separate process) and creates N TaskRuns at once, for each
-#      --workers value, timing create → Running (and a backlog run: TaskRuns first, controller second);
+#      --workers value, timing create → Running (and a cold start: TaskRuns first, controller second);
 #   3. reads the controller's resident memory idle and with --memory-total TaskRuns in its cache.
-# Takes roughly 10-20 minutes on 2 cores with the defaults (the 10,000 TaskRuns of the memory phase dominate).
+# The ceiling client and each controller first process --warmup TaskRuns untimed (JIT tiering done), so both
+# are measured warm. Besides wall-clock rates it reports CPU per TaskRun and the CPU-bound rate, which does not
+# move with other load on a shared machine. About 12 minutes on 2 cores with the defaults (the 10,000
+# TaskRuns of the memory phase dominate).
 #
 # Usage: hack/bench-controller.sh [--workers 4,8,16] [--count 1000] [--memory-total 10000] [other bench options]
 #        hack/bench-controller.sh --help      (all options)

@@ -52,7 +52,9 @@ public sealed class TaskRunReconciler(
             return await FinalizeAsync(taskRun, cancellationToken);
         }
 
-        if (taskRun.Metadata.Finalizers?.Contains(TaskRunApi.Finalizer) != true)
+        // Children are created only after the finalizer is in place, so a TaskRun that gets it now has none.
+        var isNew = taskRun.Metadata.Finalizers?.Contains(TaskRunApi.Finalizer) != true;
+        if (isNew)
         {
             taskRun = Remember(await taskRunWriter.AddFinalizerAsync(taskRun, cancellationToken));
         }
@@ -68,7 +70,7 @@ public sealed class TaskRunReconciler(
         var specAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
         if (status.Attempt is not { } run)
         {
-            return await StartRunAsync(taskRun, specAttempt, retryCount: 0, "RunStarted", cancellationToken);
+            return await StartRunAsync(taskRun, specAttempt, retryCount: 0, "RunStarted", cancellationToken, knownNew: isNew);
         }
 
         if (specAttempt > (status.ObservedRetryAttempt ?? 0))
@@ -151,12 +153,16 @@ public sealed class TaskRunReconciler(
         return ReconcileResult.After(delay);
     }
 
-    private async Task<ReconcileResult> StartRunAsync(V2TaskRun taskRun, int run, int retryCount, string eventReason, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> StartRunAsync(
+        V2TaskRun taskRun, int run, int retryCount, string eventReason, CancellationToken cancellationToken, bool knownNew = false)
     {
         var settings = config();
         var ns = taskRun.Metadata.NamespaceProperty;
         var jobName = RunNames.Job(taskRun.Metadata.Name, run);
-        var existing = jobs.Get(new ObjectKey(ns, jobName)) ?? await childWriter.ReadJobAsync(ns, jobName, cancellationToken);
+        // The cache may lag behind a Job made just before a restart or failover, so a miss is checked live,
+        // except for a TaskRun that has only now been given its finalizer.
+        var existing = jobs.Get(new ObjectKey(ns, jobName))
+            ?? (knownNew ? null : await childWriter.ReadJobAsync(ns, jobName, cancellationToken));
         if (existing is not null && existing.Metadata.OwnerReferences?.Any(o => o.Uid == taskRun.Metadata.Uid) != true)
         {
             throw new InvalidOperationException($"Job {ns}/{jobName} exists but belongs to another object; refusing to adopt it");

@@ -20,10 +20,12 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
     private readonly TimeProvider time;
     private readonly Random random;
     private readonly ILogger logger;
+    private readonly Func<T, T> slim;
     private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Informer(IResourceClient<T> client, InformerOptions options, TimeProvider time, Random random, ILogger logger)
+    public Informer(IResourceClient<T> client, InformerOptions options, TimeProvider time, Random random, ILogger logger, Func<T, T>? slim = null)
     {
+        this.slim = slim ?? (obj => obj);
         this.client = client ?? throw new ArgumentNullException(nameof(client));
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         this.time = time ?? throw new ArgumentNullException(nameof(time));
@@ -32,6 +34,9 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
     }
 
     public ObjectCache<T> Cache { get; } = new();
+
+    /// <summary>Caches an object the caller has just written, in the same slimmed form the watch stores.</summary>
+    public bool Store(T obj) => Cache.Put(slim(obj));
 
     /// <summary>Called with (old, new) on add (old null), update, and delete (new null).</summary>
     public event Action<T?, T?>? Changed;
@@ -170,9 +175,10 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         }
 
         var old = Cache.Get(key);
-        if (Cache.Put(obj))
+        var stored = slim(obj);
+        if (Cache.Put(stored))
         {
-            Changed?.Invoke(old, obj);
+            Changed?.Invoke(old, stored);
         }
     }
 }

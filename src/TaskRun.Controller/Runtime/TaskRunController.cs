@@ -36,7 +36,7 @@ public sealed class TaskRunController : IDisposable
         logger = loggers.CreateLogger<TaskRunController>();
         var random = new Random();
         TaskRuns = new Informer<V2TaskRun>(new TaskRunResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V2TaskRun>>());
-        Jobs = new Informer<V1Job>(new JobResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1Job>>());
+        Jobs = new Informer<V1Job>(new JobResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1Job>>(), SlimJob);
         ConfigMaps = new Informer<V1ConfigMap>(new ConfigMapResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1ConfigMap>>());
         queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
         events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
@@ -44,8 +44,8 @@ public sealed class TaskRunController : IDisposable
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
-            Observe = taskRun => TaskRuns.Cache.Put(taskRun),
-            ObserveJob = job => Jobs.Cache.Put(job),
+            Observe = taskRun => TaskRuns.Store(taskRun),
+            ObserveJob = job => Jobs.Store(job),
         };
 
         TaskRuns.Changed += (old, current) => queue.Add(ObjectKey.Of((current ?? old)!));
@@ -85,6 +85,17 @@ public sealed class TaskRunController : IDisposable
     }
 
     public void Dispose() => queue.Dispose();
+
+    /// <summary>The reconciler reads a Job's status and owner only; its Pod template is most of its size.</summary>
+    private static V1Job SlimJob(V1Job job)
+    {
+        if (job.Spec is not null)
+        {
+            job.Spec.Template = null;
+        }
+
+        return job;
+    }
 
     private async Task WorkAsync(CancellationToken cancellationToken)
     {
