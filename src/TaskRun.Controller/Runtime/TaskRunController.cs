@@ -37,7 +37,7 @@ public sealed class TaskRunController : IDisposable
         var random = new Random();
         TaskRuns = new Informer<V2TaskRun>(new TaskRunResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V2TaskRun>>());
         Jobs = new Informer<V1Job>(new JobResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1Job>>(), SlimJob);
-        ConfigMaps = new Informer<V1ConfigMap>(new ConfigMapResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1ConfigMap>>());
+        ConfigMaps = new Informer<V1ConfigMap>(new ConfigMapResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1ConfigMap>>(), SlimConfigMap);
         queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
         events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
         reconciler = new TaskRunReconciler(
@@ -85,6 +85,14 @@ public sealed class TaskRunController : IDisposable
     }
 
     public void Dispose() => queue.Dispose();
+
+    /// <summary>A run's ConfigMap is watched only to find its owner; its data (the task's files) is not kept.</summary>
+    private static V1ConfigMap SlimConfigMap(V1ConfigMap configMap)
+    {
+        configMap.Data = null;
+        configMap.BinaryData = null;
+        return configMap;
+    }
 
     /// <summary>The reconciler reads a Job's status and owner only; its Pod template is most of its size.</summary>
     private static V1Job SlimJob(V1Job job)
