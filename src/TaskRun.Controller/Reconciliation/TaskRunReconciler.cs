@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,9 @@ public sealed class TaskRunReconciler(
 {
     private static readonly ActivitySource Tracing = new(Telemetry.SourceName);
 
+    /// <summary>What each TaskRun's spec was last found valid as: its uid, generation and the policy applied.</summary>
+    private readonly ConcurrentDictionary<ObjectKey, (string Uid, long? Generation, ValidationPolicy Policy)> validated = new();
+
     /// <summary>Puts our own writes into the cache at once, so the next reconcile does not act on what it already did.</summary>
     public Action<V2TaskRun>? Observe { get; set; }
 
@@ -39,6 +43,7 @@ public sealed class TaskRunReconciler(
         var taskRun = taskRuns.Get(key);
         if (taskRun is null)
         {
+            validated.TryRemove(key, out _);
             return ReconcileResult.Done;
         }
 
@@ -49,6 +54,7 @@ public sealed class TaskRunReconciler(
 
         if (taskRun.Metadata.DeletionTimestamp is not null)
         {
+            validated.TryRemove(key, out _);
             return await FinalizeAsync(taskRun, cancellationToken);
         }
 
@@ -59,11 +65,35 @@ public sealed class TaskRunReconciler(
             taskRun = Remember(await taskRunWriter.AddFinalizerAsync(taskRun, cancellationToken));
         }
 
-        var settings = config();
-        var validation = TaskRunValidator.ValidateCreate(taskRun, new ValidationPolicy(settings.Limits.MaxFileBytes, settings.Agent.AllowOverrides));
-        if (!validation.IsValid)
+        // A finished TaskRun stays finished until its retry.attempt is raised; it needs no further check.
+        var finished = taskRun.Status;
+        if (finished?.Phase is Phases.Succeeded or Phases.Failed && finished.Attempt is not null &&
+            (taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt) <= (finished.ObservedRetryAttempt ?? 0))
         {
-            return await FailInvalidSpecAsync(taskRun, validation, cancellationToken);
+            return ReconcileResult.Done;
+        }
+
+        // The cache holds TaskRuns without their files' contents; a spec is checked once per generation (and
+        // config), on the full object: the finalizer patch's answer for a new TaskRun, else a fresh read.
+        var settings = config();
+        var policy = new ValidationPolicy(settings.Limits.MaxFileBytes, settings.Agent.AllowOverrides);
+        var checkedAs = (taskRun.Metadata.Uid, taskRun.Metadata.Generation, policy);
+        if (!validated.TryGetValue(key, out var done) || done != checkedAs)
+        {
+            var full = HasContents(taskRun) ? taskRun : await taskRunWriter.ReadAsync(taskRun, cancellationToken);
+            if (full is null)
+            {
+                return ReconcileResult.Done;
+            }
+
+            taskRun = full;
+            var validation = TaskRunValidator.ValidateCreate(taskRun, policy);
+            if (!validation.IsValid)
+            {
+                return await FailInvalidSpecAsync(taskRun, validation, cancellationToken);
+            }
+
+            validated[key] = (taskRun.Metadata.Uid, taskRun.Metadata.Generation, policy);
         }
 
         var status = taskRun.Status ?? new TaskRunStatus();
@@ -171,7 +201,15 @@ public sealed class TaskRunReconciler(
         // A Job that exists keeps the files it started with: the ConfigMap is written only with a new Job.
         if (existing is null)
         {
-            var payload = RunPayloadBuilder.Build(taskRun, run);
+            // The run's snapshot of the files comes from the full object (the cache keeps no contents).
+            var source = HasContents(taskRun) ? taskRun : await taskRunWriter.ReadAsync(taskRun, cancellationToken)
+                ?? throw new InvalidOperationException($"TaskRun {ns}/{taskRun.Metadata.Name} disappeared while its run {run} was starting");
+            if (source.Metadata.Uid != taskRun.Metadata.Uid || source.Metadata.Generation != taskRun.Metadata.Generation)
+            {
+                throw new InvalidOperationException($"TaskRun {ns}/{taskRun.Metadata.Name} changed while its run {run} was starting; starting again");
+            }
+
+            var payload = RunPayloadBuilder.Build(source, run);
             await childWriter.ApplyConfigMapAsync(RunChildren.ConfigMap(taskRun, run, payload), cancellationToken);
             if (settings.Workspace.CreatePvc)
             {
@@ -305,6 +343,8 @@ public sealed class TaskRunReconciler(
         Observe?.Invoke(updated);
         return updated;
     }
+
+    private static bool HasContents(V2TaskRun taskRun) => taskRun.Spec.Files?.All(f => f?.Content is not null) == true;
 
     private static V1JobCondition? JobCondition(V1Job job, string type) =>
         job.Status?.Conditions?.FirstOrDefault(c => c.Type == type && c.Status == "True");

@@ -9,6 +9,23 @@ namespace TaskRun.Controller.Reconciliation;
 /// <summary>Writes to TaskRuns: the finalizer (JSON patch guarded by a test) and the status subresource.</summary>
 public sealed class TaskRunWriter(IKubernetes client)
 {
+    /// <summary>The TaskRun as the API server has it now, or null when it is gone.</summary>
+    public async Task<V2TaskRun?> ReadAsync(V2TaskRun taskRun, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await client.CustomObjects.GetNamespacedCustomObjectAsync(
+                TaskRunApi.Group, TaskRunApi.V2, taskRun.Metadata.NamespaceProperty, TaskRunApi.Plural, taskRun.Metadata.Name,
+                cancellationToken: cancellationToken);
+            var current = KubeJson.Deserialize<V2TaskRun>((JsonElement)response)!;
+            return current.Metadata.Uid == taskRun.Metadata.Uid ? current : null;
+        }
+        catch (Exception e) when (KubernetesErrors.IsNotFound(e))
+        {
+            return null;
+        }
+    }
+
     public async Task<V2TaskRun> AddFinalizerAsync(V2TaskRun taskRun, CancellationToken cancellationToken)
     {
         var finalizers = taskRun.Metadata.Finalizers;

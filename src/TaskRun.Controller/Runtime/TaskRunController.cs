@@ -35,7 +35,7 @@ public sealed class TaskRunController : IDisposable
         this.time = time ?? throw new ArgumentNullException(nameof(time));
         logger = loggers.CreateLogger<TaskRunController>();
         var random = new Random();
-        TaskRuns = new Informer<V2TaskRun>(new TaskRunResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V2TaskRun>>());
+        TaskRuns = new Informer<V2TaskRun>(new TaskRunResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V2TaskRun>>(), WithoutContents);
         Jobs = new Informer<V1Job>(new JobResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1Job>>(), SlimJob);
         ConfigMaps = new Informer<V1ConfigMap>(new ConfigMapResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1ConfigMap>>(), SlimConfigMap);
         queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
@@ -85,6 +85,29 @@ public sealed class TaskRunController : IDisposable
     }
 
     public void Dispose() => queue.Dispose();
+
+    /// <summary>
+    /// TaskRuns are cached without their files' contents, most of their size; the reconciler reads the full
+    /// object when it needs them (to check a new generation, to start a run). A copy: callers keep theirs.
+    /// </summary>
+    private static V2TaskRun WithoutContents(V2TaskRun taskRun) => new()
+    {
+        ApiVersion = taskRun.ApiVersion,
+        Kind = taskRun.Kind,
+        Metadata = taskRun.Metadata,
+        Status = taskRun.Status,
+        Spec = new V2TaskRunSpec
+        {
+            TaskId = taskRun.Spec.TaskId,
+            ServiceName = taskRun.Spec.ServiceName,
+            Priority = taskRun.Spec.Priority,
+            Files = taskRun.Spec.Files?.Select(f => f is null ? null! : new TaskFile { Name = f.Name, Type = f.Type }).ToList(),
+            Retry = taskRun.Spec.Retry,
+            TimeoutSeconds = taskRun.Spec.TimeoutSeconds,
+            Agent = taskRun.Spec.Agent,
+            Cancel = taskRun.Spec.Cancel,
+        },
+    };
 
     /// <summary>A run's ConfigMap is watched only to find its owner; its data (the task's files) is not kept.</summary>
     private static V1ConfigMap SlimConfigMap(V1ConfigMap configMap)
