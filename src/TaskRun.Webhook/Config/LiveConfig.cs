@@ -112,46 +112,12 @@ internal sealed class LiveConfig : BackgroundService, ILiveConfig
             source.Namespace, source.Name, e.RetryIn);
     }
 
-    /// <summary>
-    /// A Warning Event on the ConfigMap. Its name is derived from the ConfigMap's uid and resource version, so
-    /// the replicas of the webhook that all see the same bad version make one Event, not one each.
-    /// </summary>
+    /// <summary>A Warning Event on the ConfigMap, one per bad version however many replicas see it.</summary>
     private async Task EmitWarningEventAsync(ConfigRejectedEventArgs e)
     {
-        var metadata = e.ConfigMap.Metadata;
-        var now = time.GetUtcNow().UtcDateTime;
-        var message = $"invalid {ControllerConfig.DataKey}, not applied (the last good config stays in use): {e.Summary}";
-        var warning = new Corev1Event
-        {
-            Metadata = new V1ObjectMeta
-            {
-                Name = $"{metadata?.Name}.{(metadata?.Uid is { Length: >= 8 } uid ? uid[..8] : "0")}-{metadata?.ResourceVersion}.invalid",
-                NamespaceProperty = metadata?.NamespaceProperty,
-            },
-            InvolvedObject = new V1ObjectReference
-            {
-                ApiVersion = "v1",
-                Kind = "ConfigMap",
-                Name = metadata?.Name,
-                NamespaceProperty = metadata?.NamespaceProperty,
-                Uid = metadata?.Uid,
-                ResourceVersion = metadata?.ResourceVersion,
-            },
-            Type = "Warning",
-            Reason = "InvalidConfig",
-            Message = message.Length > 1024 ? message[..1021] + "..." : message,
-            Source = new V1EventSource { Component = "taskrun-webhook" },
-            FirstTimestamp = now,
-            LastTimestamp = now,
-            Count = 1,
-        };
         try
         {
-            await client.CoreV1.CreateNamespacedEventAsync(warning, metadata?.NamespaceProperty ?? options.ConfigNamespace);
-        }
-        catch (HttpOperationException error) when (error.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            // Another replica made it.
+            await InvalidConfigEvent.RecordAsync(client, e.ConfigMap, e.Summary, "taskrun-webhook", time.GetUtcNow().UtcDateTime);
         }
         catch (Exception error) when (error is HttpOperationException or HttpRequestException or IOException or TaskCanceledException)
         {
