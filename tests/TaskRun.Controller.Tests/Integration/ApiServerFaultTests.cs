@@ -90,10 +90,6 @@ public sealed class ApiServerFaultTests(KubernetesFixture fixture)
         }
     }
 
-    private async Task WaitAllRunningAsync(string ns, int count) =>
-        await Eventually.HoldsAsync(async () =>
-        {
-            var list = await fixture.Client.CustomObjects.ListNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural);
-            return TaskRun.Core.Serialization.KubeJson.Deserialize<V2TaskRunList>((System.Text.Json.JsonElement)list)!.Items.Count(t => t.Status?.Phase == Phases.Running);
-        }, running => running == count, $"{count} TaskRuns Running", TimeSpan.FromSeconds(90));
+    private Task WaitAllRunningAsync(string ns, int count) =>
+        Cluster.WaitRunningAsync(fixture.Client, ns, count, TimeSpan.FromSeconds(90));
 }

@@ -57,6 +57,14 @@ internal static class Cluster
         return client.BatchV1.PatchNamespacedJobStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), job, ns);
     }
 
+    /// <summary>Waits until exactly <paramref name="count"/> TaskRuns of the namespace are Running.</summary>
+    public static Task WaitRunningAsync(IKubernetes client, string ns, int count, TimeSpan timeout) =>
+        Eventually.HoldsAsync(async () =>
+        {
+            var list = await client.CustomObjects.ListNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural);
+            return KubeJson.Deserialize<V2TaskRunList>((JsonElement)list)!.Items.Count(t => t.Status?.Phase == Phases.Running);
+        }, running => running == count, $"{count} TaskRuns Running", timeout);
+
     public static async Task<IList<V1Job>> JobsAsync(IKubernetes client, string ns) =>
         (await client.BatchV1.ListNamespacedJobAsync(ns)).Items;
 

@@ -87,11 +87,6 @@ public sealed class LeaderElectionTests(KubernetesFixture fixture, ITestOutputHe
         return holder!;
     }
 
-    private async Task WaitAllRunningAsync(string ns, int count) =>
-        await Eventually.HoldsAsync(async () =>
-        {
-            var list = await fixture.Client.CustomObjects.ListNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural);
-            var taskRuns = TaskRun.Core.Serialization.KubeJson.Deserialize<V2TaskRunList>((System.Text.Json.JsonElement)list)!;
-            return taskRuns.Items.Count(t => t.Status?.Phase == Phases.Running);
-        }, running => running == count, $"{count} TaskRuns Running", TimeSpan.FromSeconds(60));
+    private Task WaitAllRunningAsync(string ns, int count) =>
+        Cluster.WaitRunningAsync(fixture.Client, ns, count, TimeSpan.FromSeconds(60));
 }
