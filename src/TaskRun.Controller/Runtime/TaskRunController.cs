@@ -106,6 +106,7 @@ public sealed class TaskRunController : IDisposable
             TimeoutSeconds = taskRun.Spec.TimeoutSeconds,
             Agent = taskRun.Spec.Agent,
             Cancel = taskRun.Spec.Cancel,
+            DependsOn = taskRun.Spec.DependsOn,
         },
     };
 

@@ -50,6 +50,9 @@ internal static class ExpectedConstraints
         new("spec.timeoutSeconds", "maximum", SpecLimits.MaxTimeoutSeconds),
         new("spec.agent.resources.limits{}", "pattern", QuantityPattern),
         new("spec.agent.resources.requests{}", "pattern", QuantityPattern),
+        new("spec.dependsOn", "maxItems", SpecLimits.MaxDependencies),
+        new("spec.dependsOn[]", "maxLength", SpecLimits.MaxTaskRunNameLength),
+        new("spec.dependsOn[]", "pattern", SpecLimits.TaskRunNamePattern),
     ];
 
     /// <summary>The fields both versions share in their spec.</summary>
@@ -65,6 +68,7 @@ internal static class ExpectedConstraints
     [
         Enum("status.phase", Phases.All),
         Enum("status.conditions[].status", ConditionStatuses),
+        new("status.notifications", "maxItems", SpecLimits.MaxPendingNotifications),
     ];
 
     private static SchemaConstraint Enum(string path, IEnumerable<string> values) =>
