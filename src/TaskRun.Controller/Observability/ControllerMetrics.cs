@@ -20,6 +20,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
     private readonly Gauge taskRunsByPhase;
     private readonly Gauge leader;
     private readonly Counter configReloads;
+    private readonly Counter notifications;
+    private readonly Histogram notificationDelivery;
 
     public ControllerMetrics(CollectorRegistry registry)
     {
@@ -37,6 +39,11 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         taskRunsByPhase = factory.CreateGauge("taskrun_taskruns", "TaskRuns in the cache by phase.", "phase");
         leader = factory.CreateGauge("taskrun_controller_leader", "1 while this replica holds the leader lease.");
         configReloads = factory.CreateCounter("taskrun_config_reloads_total", "Config changes seen, by result.", "result");
+        notifications = factory.CreateCounter("taskrun_notifications_total",
+            "CloudEvent notifications by result: delivered, retried (an attempt failed and another follows), failed (given up on a sink), dropped (over the status bound).", "result");
+        notificationDelivery = factory.CreateHistogram("taskrun_notification_delivery_duration_seconds",
+            "Time from the first attempt to deliver a CloudEvent to a sink until it was accepted, retries included.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 16) });
     }
 
     public long ReconcileCount => (long)(reconciliations.WithLabels("success").Value + reconciliations.WithLabels("error").Value);
@@ -62,6 +69,17 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
     public void SetLeader(bool isLeader) => leader.Set(isLeader ? 1 : 0);
 
     public void ConfigReloaded(string result) => configReloads.WithLabels(result).Inc();
+
+    public void NotificationSent(string result, TimeSpan? deliveredAfter)
+    {
+        notifications.WithLabels(result).Inc();
+        if (deliveredAfter is { } elapsed)
+        {
+            notificationDelivery.Observe(elapsed.TotalSeconds);
+        }
+    }
+
+    public void NotificationsDropped(int count) => notifications.WithLabels("dropped").Inc(count);
 
     void IWorkQueueMetrics.Added() => queueAdds.Inc();
 
