@@ -79,6 +79,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         }
     }
 
+    public double NotificationCount(string result) => notifications.WithLabels(result).Value;
+
     public void NotificationsDropped(int count) => notifications.WithLabels("dropped").Inc(count);
 
     void IWorkQueueMetrics.Added() => queueAdds.Inc();
