@@ -101,6 +101,26 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
     }
 
     [Fact]
+    public async Task Sinks_added_to_the_config_ConfigMap_apply_to_the_next_transitions_without_a_restart()
+    {
+        var ns = await fixture.CreateNamespaceAsync();
+        await using var sink = new EventSink();
+        await WriteConfigAsync(ns, "job:\n  backoffLimit: 2\n");
+        await using var controller = new ControllerHarness(fixture, ns, liveConfig: true);
+        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "before"));
+        await Cluster.WaitRunningAsync(fixture.Client, ns, 1, TimeSpan.FromSeconds(30));
+        Assert.Null((await Cluster.GetAsync(fixture.Client, ns, "before"))!.Status!.Notifications);
+
+        await WriteConfigAsync(ns, $"notifications:\n  sinks:\n  - url: {sink.Url}\n");
+        await Eventually.HoldsAsync(() => Task.FromResult(controller.LiveConfig!.Current.Notifications.Sinks.Count), n => n == 1, "the sink in the live config");
+        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "after"));
+        await Cluster.FinishJobAsync(fixture.Client, ns, "before-run-1", "Complete");
+
+        var delivered = await Eventually.HoldsAsync(() => Task.FromResult(sink.Delivered), d => d.Count >= 2, "two events", TimeSpan.FromSeconds(30));
+        Assert.Equal(["after io.orchestrator.taskrun.running", "before io.orchestrator.taskrun.succeeded"], delivered.Select(e => $"{e.Subject} {e.Type}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_sink_that_keeps_failing_is_given_up_on_after_maxAttempts_with_an_Event_and_a_metric()
     {
         var ns = await fixture.CreateNamespaceAsync();
