@@ -37,7 +37,8 @@ internal sealed class DependencyGraphCache(IKubernetes client, ILogger<Dependenc
     private const int PageSize = 100;
     private const int WatchTimeoutSeconds = 300;
     private static readonly TimeSpan IdleGrace = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(60);
 
     private volatile ConcurrentDictionary<(string Namespace, string Name), string[]> edges = new();
     private volatile bool synced;
@@ -48,11 +49,13 @@ internal sealed class DependencyGraphCache(IKubernetes client, ILogger<Dependenc
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var resourceVersion = await ListAsync(stoppingToken);
+                failures = 0;
                 await WatchAsync(resourceVersion, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -61,8 +64,10 @@ internal sealed class DependencyGraphCache(IKubernetes client, ILogger<Dependenc
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Listing or watching TaskRuns for dependency cycles failed; retrying in {Delay}", RetryDelay);
-                await Task.Delay(RetryDelay, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                // Doubling, so a missing RBAC rule (403) is reported without flooding the log.
+                var delay = TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, FirstRetryDelay.Ticks << Math.Min(failures++, 6)));
+                logger.LogWarning(e, "Listing or watching TaskRuns for dependency cycles failed ({Failures} in a row); admission relies on the controller to catch cycles meanwhile; retrying in {Delay}", failures, delay);
+                await Task.Delay(delay, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
