@@ -76,7 +76,7 @@ public sealed class TaskRunReconciler(
         // The cache holds TaskRuns without their files' contents; a spec is checked once per generation (and
         // config), on the full object: the finalizer patch's answer for a new TaskRun, else a fresh read.
         var settings = config();
-        var policy = new ValidationPolicy(settings.Limits.MaxFileBytes, settings.Agent.AllowOverrides);
+        var policy = ValidationPolicy.From(settings);
         var checkedAs = (taskRun.Metadata.Uid, taskRun.Metadata.Generation, policy);
         if (!validated.TryGetValue(key, out var done) || done != checkedAs)
         {

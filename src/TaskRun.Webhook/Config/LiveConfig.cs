@@ -34,7 +34,7 @@ internal sealed class StaticConfig(string configNamespace) : ILiveConfig
 
     public string Namespace => configNamespace;
 
-    public static ValidationPolicy PolicyOf(ControllerConfig config) => new(config.Limits.MaxFileBytes, config.Agent.AllowOverrides);
+    public static ValidationPolicy PolicyOf(ControllerConfig config) => ValidationPolicy.From(config);
 }
 
 /// <summary>
