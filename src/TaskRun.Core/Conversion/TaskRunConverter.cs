@@ -92,7 +92,14 @@ public static class TaskRunConverter
     private static JsonObject V1ToHub(JsonObject obj)
     {
         obj["apiVersion"] = TaskRunApi.V2ApiVersion;
+        var annotationText = obj["metadata"]?["annotations"]?[TaskRunApi.V2SpecAnnotation]?.DeepClone();
         var v2Only = TakeV2OnlySpec(obj);
+        // Keys v1 can state are never taken from the annotation (the v1 spec a reviewer reads is what runs); the
+        // annotation stays on the object so that validation refuses it, naming those keys.
+        if (v2Only is not null && V2SpecAnnotation.RemoveRefused(v2Only))
+        {
+            EnsureObject(EnsureObject(obj, "metadata"), "annotations")[TaskRunApi.V2SpecAnnotation] = annotationText;
+        }
         if (obj["spec"] is not JsonObject spec)
         {
             if (v2Only is not null)

@@ -55,10 +55,23 @@ public static partial class TaskRunValidator
 
     private static void ValidateMetadata(V1ObjectMeta? metadata, List<FieldError> errors)
     {
-        if (metadata?.Annotations?.ContainsKey(TaskRunApi.V2SpecAnnotation) == true)
+        if (metadata?.Annotations?.TryGetValue(TaskRunApi.V2SpecAnnotation, out var text) != true)
         {
-            errors.Add(new($"metadata.annotations[{TaskRunApi.V2SpecAnnotation}]", FieldErrorType.Forbidden,
-                "this annotation is reserved for v1↔v2 conversion; remove it and set the v2 fields in spec directly"));
+            return;
+        }
+
+        var field = $"metadata.annotations[{TaskRunApi.V2SpecAnnotation}]";
+        var allowed = string.Join(", ", Conversion.V2SpecAnnotation.AllowedKeys);
+        var refused = Conversion.V2SpecAnnotation.Parse(text) is { } content ? Conversion.V2SpecAnnotation.RefusedKeys(content) : null;
+        if (refused is { Count: > 0 })
+        {
+            errors.Add(new(field, FieldErrorType.Forbidden,
+                $"the annotation holds {string.Join(", ", refused.Select(k => Printable(k)))}, which it may not carry: in v1 taskId, serviceName, priority, markdownFiles and retryAttempt are written in spec, and the annotation carries only the v2-only fields ({allowed}); remove those keys"));
+        }
+        else
+        {
+            errors.Add(new(field, FieldErrorType.Forbidden,
+                $"this annotation is reserved for v1↔v2 conversion and may carry only {allowed} of a v1 object; remove it and set the v2 fields in spec directly"));
         }
     }
 
