@@ -46,7 +46,12 @@ public sealed class ControllerService(
     {
         using var controller = new TaskRunController(
             client,
-            new ControllerOptions { Workers = settings.Value.Workers, WatchNamespace = NullIfEmpty(settings.Value.WatchNamespace) },
+            new ControllerOptions
+            {
+                Workers = settings.Value.Workers,
+                WatchNamespace = NullIfEmpty(settings.Value.WatchNamespace),
+                ConfigBlocked = () => config.BlockedReason,
+            },
             () => config.Current,
             metrics,
             TimeProvider.System,

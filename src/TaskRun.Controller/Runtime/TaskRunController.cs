@@ -44,6 +44,7 @@ public sealed class TaskRunController : IDisposable
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
+            ConfigBlocked = options.ConfigBlocked,
             Observe = taskRun => TaskRuns.Store(taskRun),
             ObserveJob = job => Jobs.Store(job),
         };
@@ -184,8 +185,9 @@ public sealed class TaskRunController : IDisposable
             return;
         }
 
+        // The Event tells what failed, never what the API server sent back: a 422 body can hold another object's contents.
         await events.RecordAsync(taskRun, EventRecorder.Warning, "ReconcileError",
-            $"reconcile failed ({failures} in a row), retrying in {retryIn.TotalSeconds:0.#}s: {error.Message}", cancellationToken);
+            $"reconcile failed ({failures} in a row), retrying in {retryIn.TotalSeconds:0.#}s: {KubernetesErrors.Describe(error)}", cancellationToken);
     }
 
     private void EnqueueOwner(IKubernetesObject<V1ObjectMeta>? child)
@@ -233,4 +235,7 @@ public sealed record ControllerOptions
     public WorkQueueOptions Queue { get; init; } = WorkQueueOptions.Default;
 
     public TimeSpan PhaseReportInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Why the config fails closed (no new runs, no status changes except cleanup), or null. Null: never.</summary>
+    public Func<string?> ConfigBlocked { get; init; } = () => null;
 }
