@@ -21,6 +21,7 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
     private readonly Gauge leader;
     private readonly Counter configReloads;
     private readonly Gauge configValid;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, int>> phaseCountsByScope = new();
 
     public ControllerMetrics(CollectorRegistry registry)
     {
@@ -54,11 +55,13 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
 
     public void ConfigMapCreated() => configMapsCreated.Inc();
 
-    public void SetPhaseCounts(IReadOnlyDictionary<string, int> counts)
+    /// <summary>Phase counts of one controller's cache (<paramref name="scope"/>: its namespace, or "" for all); the gauge shows the sum.</summary>
+    public void SetPhaseCounts(IReadOnlyDictionary<string, int> counts, string scope = "")
     {
+        phaseCountsByScope[scope] = counts;
         foreach (var phase in Core.Api.Phases.All.Append("Unknown"))
         {
-            taskRunsByPhase.WithLabels(phase).Set(counts.GetValueOrDefault(phase));
+            taskRunsByPhase.WithLabels(phase).Set(phaseCountsByScope.Values.Sum(c => c.GetValueOrDefault(phase)));
         }
     }
 

@@ -209,7 +209,7 @@ public sealed class TaskRunController : IDisposable
                 var counts = TaskRuns.Cache.List()
                     .GroupBy(t => t.Status?.Phase ?? "Unknown")
                     .ToDictionary(g => g.Key, g => g.Count());
-                metrics.SetPhaseCounts(counts);
+                metrics.SetPhaseCounts(counts, options.WatchNamespace ?? "");
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
         }
