@@ -71,6 +71,16 @@ public sealed class ControllerService(
             metrics,
             TimeProvider.System,
             loggers);
-        await controller.RunAsync(cancellationToken);
+        // A new config may make a running TaskRun invalid (e.g. overrides switched off): every TaskRun is checked again.
+        void OnChanged(object? sender, Core.Config.ConfigChangedEventArgs e) => controller.RequeueAll();
+        config.Source.Changed += OnChanged;
+        try
+        {
+            await controller.RunAsync(cancellationToken);
+        }
+        finally
+        {
+            config.Source.Changed -= OnChanged;
+        }
     }
 }

@@ -87,6 +87,15 @@ public sealed class TaskRunController : IDisposable
 
     public void Dispose() => queue.Dispose();
 
+    /// <summary>Looks at every cached TaskRun again: after a config change, a running TaskRun may no longer be valid.</summary>
+    public void RequeueAll()
+    {
+        foreach (var taskRun in TaskRuns.Cache.List())
+        {
+            queue.Add(ObjectKey.Of(taskRun));
+        }
+    }
+
     /// <summary>
     /// TaskRuns are cached without their files' contents, most of their size; the reconciler reads the full
     /// object when it needs them (to check a new generation, to start a run). A copy: callers keep theirs.

@@ -19,7 +19,7 @@ public static class InvalidConfigEvent
         ArgumentNullException.ThrowIfNull(configMap);
         var metadata = configMap.Metadata;
         var message = blocked
-            ? $"invalid {ControllerConfig.DataKey} and no earlier valid config is known: {component} fails closed (not ready, no new runs) until a valid config is applied: {errors}"
+            ? $"invalid {ControllerConfig.DataKey} and no earlier valid config is known: {component} fails closed (no new TaskRuns admitted or started) until a valid config is applied: {errors}"
             : $"invalid {ControllerConfig.DataKey}, not applied (the last good config stays in use): {errors}";
         var uid = metadata.Uid is { Length: >= 8 } u ? u[..8] : "0";
         return new Corev1Event

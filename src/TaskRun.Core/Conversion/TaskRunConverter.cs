@@ -76,13 +76,17 @@ public static class TaskRunConverter
         }
 
         var metadata = EnsureObject(obj, "metadata");
-        if (spec.Count > 0)
+        // An annotation kept by v1→v2 for validation to refuse (see V1ToHub) stays: rewriting it would hide what the author wrote.
+        if (!HoldsRefusedKeys(metadata))
         {
-            EnsureObject(metadata, "annotations")[TaskRunApi.V2SpecAnnotation] = WithSortedKeys(spec).ToJsonString();
-        }
-        else
-        {
-            RemoveAnnotation(metadata);
+            if (spec.Count > 0)
+            {
+                EnsureObject(metadata, "annotations")[TaskRunApi.V2SpecAnnotation] = WithSortedKeys(spec).ToJsonString();
+            }
+            else
+            {
+                RemoveAnnotation(metadata);
+            }
         }
 
         obj["spec"] = v1Spec;
@@ -147,6 +151,10 @@ public static class TaskRunConverter
         obj["spec"] = v2Spec;
         return obj;
     }
+
+    private static bool HoldsRefusedKeys(JsonObject metadata) =>
+        metadata["annotations"]?[TaskRunApi.V2SpecAnnotation] is JsonValue value && value.TryGetValue<string>(out var text) &&
+        V2SpecAnnotation.Parse(text) is { } content && V2SpecAnnotation.RefusedKeys(content).Count > 0;
 
     /// <summary>Reads and removes the annotation that carries v2-only fields through v1.</summary>
     private static JsonObject? TakeV2OnlySpec(JsonObject obj)

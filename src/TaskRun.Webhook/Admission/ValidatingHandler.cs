@@ -111,9 +111,8 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
 
     /// <summary>While the stored config is invalid and no good one is known, no TaskRun is judged by a guessed policy.</summary>
     private static AdmissionOutcome FailClosed(AdmissionRequest request, string reason) =>
-        AdmissionOutcome.Deny(AdmissionResponse.Deny(request.Uid!, ApiStatus.Invalid(
-            $"TaskRun admission is closed: the cluster's controller config is invalid ({reason}); an admin must apply a valid taskrun-controller-config, then try again",
-            new StatusDetails { Name = request.Name, Group = TaskRunApi.Group, Kind = TaskRunApi.Kind })));
+        AdmissionOutcome.Deny(AdmissionResponse.Deny(request.Uid!, ApiStatus.Unavailable(
+            $"TaskRun admission is closed: the cluster's controller config is invalid ({reason}); an admin must apply a valid taskrun-controller-config, then try again")));
 
     private static bool SpecUnchanged(JsonElement updated, JsonElement old) =>
         updated.TryGetProperty("spec", out var spec) && old.TryGetProperty("spec", out var oldSpec) && JsonElement.DeepEquals(spec, oldSpec);

@@ -130,8 +130,10 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
 
     private async Task<List<Corev1Event>> InvalidConfigEventsAsync()
     {
+        // Only the Events of the ConfigMap this test wrote (other tests leave theirs on earlier ConfigMaps of that name).
+        var uid = (await fixture.Kubernetes.Client.CoreV1.ReadNamespacedConfigMapAsync(ControllerConfig.ConfigMapName, fixture.ConfigNamespace)).Metadata.Uid;
         var events = await fixture.Kubernetes.Client.CoreV1.ListNamespacedEventAsync(fixture.ConfigNamespace);
-        return [.. events.Items.Where(e => e.Reason == "InvalidConfig" && e.InvolvedObject.Name == ControllerConfig.ConfigMapName && e.Source?.Component == "taskrun-webhook")];
+        return [.. events.Items.Where(e => e.Reason == "InvalidConfig" && e.InvolvedObject.Uid == uid && e.Source?.Component == "taskrun-webhook")];
     }
 
     private Task<CommandResult> DryRunAsync(JsonObject taskRun) =>

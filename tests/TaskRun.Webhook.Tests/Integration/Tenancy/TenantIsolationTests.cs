@@ -123,7 +123,9 @@ public sealed class TenantIsolationTests(WebhookFixture fixture) : IAsyncLifetim
 
         refused = await tenant.ApplyAsync(exfil);
         Assert.False(refused.Succeeded);
-        Assert.Contains("spec.agent.image: Forbidden: image \"attacker.example/exfil\" is not allowed", refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains("spec.agent.image", refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains("attacker.example/exfil", refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains("is not allowed by the cluster's config", refused.StandardError, StringComparison.Ordinal);
         Assert.Contains("agent.allowedImages: [ghcr.io/5dlabs/*]", refused.StandardError, StringComparison.Ordinal);
 
         var greedy = tenant.TaskRun("greedy");
