@@ -22,6 +22,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
     private readonly Counter configReloads;
     private readonly Counter notifications;
     private readonly Histogram notificationDelivery;
+    private readonly Gauge configValid;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, int>> phaseCountsByScope = new();
 
     public ControllerMetrics(CollectorRegistry registry)
     {
@@ -44,6 +46,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         notificationDelivery = factory.CreateHistogram("taskrun_notification_delivery_duration_seconds",
             "Time from the first attempt to deliver a CloudEvent to a sink until it was accepted, retries included.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 16) });
+        configValid = factory.CreateGauge("taskrun_config_valid", "1 while a valid config (or the built-in one) is in use; 0 while the stored config is invalid and none is known (fail closed: not ready, no new runs).");
+        configValid.Set(1);
     }
 
     public long ReconcileCount => (long)(reconciliations.WithLabels("success").Value + reconciliations.WithLabels("error").Value);
@@ -58,11 +62,13 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
 
     public void ConfigMapCreated() => configMapsCreated.Inc();
 
-    public void SetPhaseCounts(IReadOnlyDictionary<string, int> counts)
+    /// <summary>Phase counts of one controller's cache (<paramref name="scope"/>: its namespace, or "" for all); the gauge shows the sum.</summary>
+    public void SetPhaseCounts(IReadOnlyDictionary<string, int> counts, string scope = "")
     {
+        phaseCountsByScope[scope] = counts;
         foreach (var phase in Core.Api.Phases.All.Append("Unknown"))
         {
-            taskRunsByPhase.WithLabels(phase).Set(counts.GetValueOrDefault(phase));
+            taskRunsByPhase.WithLabels(phase).Set(phaseCountsByScope.Values.Sum(c => c.GetValueOrDefault(phase)));
         }
     }
 
@@ -82,6 +88,7 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
     public double NotificationCount(string result) => notifications.WithLabels(result).Value;
 
     public void NotificationsDropped(int count) => notifications.WithLabels("dropped").Inc(count);
+    public void SetConfigValid(bool valid) => configValid.Set(valid ? 1 : 0);
 
     void IWorkQueueMetrics.Added() => queueAdds.Inc();
 

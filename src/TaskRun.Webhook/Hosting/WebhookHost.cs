@@ -132,7 +132,8 @@ internal static class WebhookHost
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", (CertificateReloader certificates, ILiveConfig config, IDependencyGraph dependencies) =>
         {
-            var configState = config is LiveConfig live && !live.HasSynced ? "not synced yet (built-in defaults)" : config.Origin.ToString();
+            var configState = config is LiveConfig live && !live.HasSynced ? "not synced yet (built-in defaults)"
+                : config.BlockedReason is { } blocked ? $"INVALID, TaskRun admission closed: {blocked}" : config.Origin.ToString();
             var graphState = dependencies.HasSynced ? "synced" : "not synced (cycles are caught by the controller only)";
             return certificates.Certificate is { } certificate
                 ? Results.Text($"ok\ncertificate: serial {certificate.SerialNumber}, valid until {certificate.NotAfter.ToUniversalTime():o}\nconfig: {configState}\ndependency graph: {graphState}\n")
