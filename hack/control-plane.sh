@@ -818,6 +818,9 @@ cmd_down() {
   log "stopped and removed $CP_DIR"
 }
 
+# Resident memory of a process, in MiB.
+rss_mib() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
+
 cmd_status() {
   if ! load_env 2>/dev/null; then
     echo "not running (no $ENV_FILE)"
@@ -827,14 +830,14 @@ cmd_status() {
   if ! pid_is_ours "$ETCD_PID"; then
     etcd_state="NOT running (recorded pid $ETCD_PID)" ok=1
   elif etcd_healthy "$ETCD_ENDPOINT"; then
-    etcd_state="running, pid $ETCD_PID, health ok"
+    etcd_state="running, pid $ETCD_PID, RSS $(rss_mib "$ETCD_PID") MiB, health ok"
   else
     etcd_state="running, pid $ETCD_PID, health FAILING" ok=1
   fi
   if ! pid_is_ours "$KUBE_APISERVER_PID"; then
     apiserver_state="NOT running (recorded pid $KUBE_APISERVER_PID)" ok=1
   elif apiserver_ready "$KUBE_APISERVER_URL"; then
-    apiserver_state="running, pid $KUBE_APISERVER_PID, readyz ok"
+    apiserver_state="running, pid $KUBE_APISERVER_PID, RSS $(rss_mib "$KUBE_APISERVER_PID") MiB, readyz ok"
   else
     apiserver_state="running, pid $KUBE_APISERVER_PID, readyz FAILING" ok=1
   fi
@@ -847,7 +850,7 @@ cmd_status() {
     for name in kube-controller-manager kube-scheduler containerd kubelet; do
       pid=$(read_pid "$NODE_DIR/$name.pid")
       if pid_is_ours "$pid"; then
-        printf '  %-24s running, pid %s\n' "$name:" "$pid"
+        printf '  %-24s running, pid %s, RSS %s MiB\n' "$name:" "$pid" "$(rss_mib "$pid")"
       else
         printf '  %-24s NOT running (recorded pid %s)\n' "$name:" "$pid"
         ok=1
