@@ -733,7 +733,9 @@ remove_dir() {
   [[ -d $CP_DIR ]] || return 0
   dir_is_ours || die "$CP_DIR is not empty and was not created by this script (no $MARKER); not removing it"
   # Never delete through a mount (a Pod volume the node left behind).
-  if findmnt -rn -o TARGET 2>/dev/null | grep -qF -- "$CP_DIR/"; then
+  local mounts
+  mounts=$(findmnt -rn -o TARGET 2>/dev/null || true)
+  if grep -qF -- "$CP_DIR/" <<<"$mounts"; then
     die "mounts remain under $CP_DIR (findmnt | grep $CP_DIR); not removing it"
   fi
   rm -rf --one-file-system -- "$CP_DIR"
@@ -793,12 +795,11 @@ cmd_up() {
     stop_instance
     remove_dir
   fi
+  # The node is one per machine: claim it before making anything.
+  if ((WANT_NODE)); then node_claim; fi
   prepare_dir
   generate_credentials
-  if ((WANT_NODE)); then
-    mkdir -p "$NODE_DIR" && touch "$NODE_MARKER"
-    node_claim
-  fi
+  if ((WANT_NODE)); then mkdir -p "$NODE_DIR" && touch "$NODE_MARKER"; fi
   # If startup fails, do not leave half an instance running.
   if ! run_checked start_instance; then
     stop_instance

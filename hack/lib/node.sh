@@ -330,7 +330,10 @@ node_running() {
 # ---------------------------------------------------------------------------
 
 stop_node() {
-  [[ -d $NODE_DIR ]] || return 0
+  if [[ ! -d $NODE_DIR ]]; then
+    node_release
+    return 0
+  fi
   # The kubelet first: it would restart containers.
   stop_pid kubelet "$(read_pid "$NODE_DIR/kubelet.pid")" 10
   if [[ -S $CONTAINERD_SOCKET ]] && pid_is_ours "$(read_pid "$NODE_DIR/containerd.pid")"; then
@@ -357,9 +360,11 @@ stop_node() {
   stop_pid kube-scheduler "$(read_pid "$NODE_DIR/kube-scheduler.pid")" 5
   stop_pid kube-controller-manager "$(read_pid "$NODE_DIR/kube-controller-manager.pid")" 5
   # Pod volumes, container root file systems and network namespaces, deepest first.
-  local mount
-  findmnt -rn -o TARGET | grep -F -- "$CP_DIR/" | sort -r | while read -r mount; do
+  local mount mounts
+  mounts=$(findmnt -rn -o TARGET | grep -F -- "$CP_DIR/" | sort -r || true)
+  while read -r mount; do
+    [[ -n $mount ]] || continue
     umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
-  done
+  done <<<"$mounts"
   node_release
 }
