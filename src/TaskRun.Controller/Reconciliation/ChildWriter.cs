@@ -16,7 +16,7 @@ public sealed class ChildWriter(IKubernetes client, ControllerMetrics metrics)
         using var span = Tracing.StartActivity("apply ConfigMap");
         span?.SetTag("k8s.configmap.name", configMap.Metadata.Name);
         var applied = await client.CoreV1.PatchNamespacedConfigMapAsync(
-            new V1Patch(configMap, V1Patch.PatchType.ApplyPatch), configMap.Metadata.Name, configMap.Metadata.NamespaceProperty,
+            ApplyPatchBody.Of(configMap), configMap.Metadata.Name, configMap.Metadata.NamespaceProperty,
             fieldManager: TaskRunApi.FieldManager, force: true, cancellationToken: cancellationToken);
         metrics.ConfigMapCreated();
         return applied;
@@ -27,7 +27,7 @@ public sealed class ChildWriter(IKubernetes client, ControllerMetrics metrics)
         using var span = Tracing.StartActivity("apply Job");
         span?.SetTag("k8s.job.name", job.Metadata.Name);
         var applied = await client.BatchV1.PatchNamespacedJobAsync(
-            new V1Patch(job, V1Patch.PatchType.ApplyPatch), job.Metadata.Name, job.Metadata.NamespaceProperty,
+            ApplyPatchBody.Of(job), job.Metadata.Name, job.Metadata.NamespaceProperty,
             fieldManager: TaskRunApi.FieldManager, force: true, cancellationToken: cancellationToken);
         metrics.JobCreated();
         return applied;
