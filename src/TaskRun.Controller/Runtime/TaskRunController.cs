@@ -48,6 +48,7 @@ public sealed class TaskRunController : IDisposable
             config, metrics, time, loggers.CreateLogger<NotificationDispatcher>());
         reconciler = new TaskRunReconciler(
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
+            new AgentMessageReader(client, loggers.CreateLogger<AgentMessageReader>()),
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
             ConfigBlocked = options.ConfigBlocked,
