@@ -35,6 +35,10 @@ internal sealed class ControllerProcess : IAsyncDisposable
         return new ControllerProcess(process, identity, port);
     }
 
+    public bool HasExited => process.HasExited;
+
+    public string ReadLog() => process.ReadLog();
+
     public void Kill() => process.Kill();
 
     public Task<CommandResult> TerminateAsync() => process.TerminateAsync();
