@@ -94,14 +94,7 @@ public sealed class LeaderElectionLoop
             }
 
             var remaining = settings.RenewDeadline - time.GetElapsedTime(renewedAt);
-            if (remaining <= TimeSpan.Zero)
-            {
-                logger.LogError("lease {Lease}: not renewed for {Seconds:0.0} s, past the renew deadline of {Deadline} s; leadership lost",
-                    lease.Describe(), time.GetElapsedTime(renewedAt).TotalSeconds, settings.RenewDeadline.TotalSeconds);
-                return HoldEnd.Lost;
-            }
-
-            var attempt = await AttemptAsync(remaining, cancellationToken);
+            var attempt = remaining > TimeSpan.Zero ? await AttemptAsync(remaining, cancellationToken) : new Attempt(Outcome.Failed, "no time left to try");
             switch (attempt.Outcome)
             {
                 case Outcome.Held:
@@ -116,8 +109,15 @@ public sealed class LeaderElectionLoop
                 default:
                     failures++;
                     var left = settings.RenewDeadline - time.GetElapsedTime(renewedAt);
+                    if (left <= TimeSpan.Zero)
+                    {
+                        logger.LogError("lease {Lease}: not renewed for {Seconds:0.0} s, past the renew deadline of {Deadline} s ({Error}); leadership lost",
+                            lease.Describe(), time.GetElapsedTime(renewedAt).TotalSeconds, settings.RenewDeadline.TotalSeconds, attempt.Error);
+                        return HoldEnd.Lost;
+                    }
+
                     logger.LogWarning("lease {Lease}: renewal attempt {Failures} failed, still leading for {LeftSeconds:0.0} s more at most: {Error}",
-                        lease.Describe(), failures, Math.Max(0, left.TotalSeconds), attempt.Error);
+                        lease.Describe(), failures, left.TotalSeconds, attempt.Error);
                     break;
             }
         }

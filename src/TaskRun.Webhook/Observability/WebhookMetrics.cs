@@ -34,6 +34,8 @@ internal sealed class WebhookMetrics
             new CounterConfiguration { LabelNames = ["result"] });
         CertificateExpiry = factory.CreateGauge("taskrun_webhook_certificate_expiry_timestamp_seconds",
             "Unix time at which the serving certificate in use expires.");
+        ConnectionsRefused = factory.CreateCounter("taskrun_webhook_connections_refused_total",
+            "Connections to the review port closed at once because Webhook:MaxTlsConnections were open.");
     }
 
     public CollectorRegistry Registry { get; }
@@ -49,4 +51,6 @@ internal sealed class WebhookMetrics
     public Counter CertificateReloads { get; }
 
     public Gauge CertificateExpiry { get; }
+
+    public Counter ConnectionsRefused { get; }
 }
