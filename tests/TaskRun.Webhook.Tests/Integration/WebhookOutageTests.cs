@@ -19,7 +19,7 @@ public sealed class WebhookOutageTests(WebhookFixture fixture)
     {
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("outage");
         var caFile = Path.Combine(Path.GetTempPath(), $"outage-ca-{Guid.NewGuid():N}.crt");
-        var webhook = await WebhookProcess.StartAsync();
+        var webhook = await WebhookProcess.StartAsync([$"--Webhook:ConfigNamespace={fixture.ConfigNamespace}"]);
         var stopped = false;
         try
         {

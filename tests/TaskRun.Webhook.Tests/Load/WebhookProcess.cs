@@ -40,7 +40,8 @@ internal sealed partial class WebhookProcess : IAsyncDisposable
     /// <summary>The Deployment's container memory limit, in bytes.</summary>
     public static long DeploymentMemoryLimitBytes => ParseQuantity(DeploymentContainer()["resources"]["limits"]["memory"].ToString());
 
-    public static async Task<WebhookProcess> StartAsync()
+    /// <param name="settings">More <c>--Webhook:*</c> settings, e.g. the config namespace.</param>
+    public static async Task<WebhookProcess> StartAsync(IEnumerable<string>? settings = null)
     {
         var certificates = new TempDirectory();
         var ca = new TestCertificates("webhook-load-ca");
@@ -54,6 +55,7 @@ internal sealed partial class WebhookProcess : IAsyncDisposable
             $"--Webhook:CertDirectory={certificates.Path}",
             "--Webhook:WatchConfig=false",
             "--Serilog:MinimumLevel:Default=Error",
+            .. settings ?? [],
         ], Path.Combine(certificates.Path, "webhook.log"), DeploymentEnvironment());
         var webhook = new WebhookProcess(process, certificates, ca, tlsPort, healthPort);
         await process.WaitForOkAsync(new Uri(webhook.HealthUri, "/readyz"), TimeSpan.FromSeconds(60));
