@@ -75,6 +75,7 @@ KUBECONFIG="$kubeconfig" kubectl get customresourcedefinition taskruns.orchestra
 KUBECONFIG="$kubeconfig" kubectl create namespace orchestrator --dry-run=client -o yaml | KUBECONFIG="$kubeconfig" kubectl apply -f - >/dev/null
 dotnet build src/TaskRun.Controller -c Release -nologo -v quiet >/dev/null
 : >"$log_file"
+: >"$supervisor_log"
 read -r -a extra_args <<<"${CONTROLLER_ARGS:-}"
 setsid nohup env CONTROLLER_INSTANCE="$instance" bash "$0" --supervise "$(realpath "$kubeconfig")" "$port" "${extra_args[@]}" >/dev/null 2>&1 </dev/null &
 echo $! >"$supervisor_pid_file"

@@ -97,7 +97,17 @@ internal sealed class ReviewEndpoint : IDisposable
         }
 
         // A body of undeclared length may grow to the cap, so it reserves the cap.
-        using var reservation = await budget.ReserveAsync(request.ContentLength ?? limit, options.RequestBodyBudgetWait, context.RequestAborted);
+        RequestBodyBudget.Reservation? reservation;
+        try
+        {
+            reservation = await budget.ReserveAsync(request.ContentLength ?? limit, options.RequestBodyBudgetWait, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the sender gave up while waiting
+        }
+
+        using var held = reservation;
         if (reservation is null)
         {
             // The connection stays open: Kestrel discards the unread body (at the minimum rate or it drops it).
@@ -134,7 +144,15 @@ internal sealed class ReviewEndpoint : IDisposable
 
         // Parsing and judging are CPU-bound: a few at a time, so a burst queues here (asynchronously) instead of
         // in the thread pool, where it would delay everything else, the health probes included.
-        await processing.WaitAsync(context.RequestAborted);
+        try
+        {
+            await processing.WaitAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
         using var activity = WebhookTelemetry.Source.StartActivity(isConversion ? "conversion" : $"admission {endpoint}", ActivityKind.Server);
         object answer;
         Verdict verdict;
