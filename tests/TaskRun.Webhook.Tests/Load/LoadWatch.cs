@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace TaskRun.Webhook.Tests.Load;
 
 /// <summary>
-/// While a load runs: samples the webhook's resident memory every 20 ms and probes /healthz every 100 ms (as a
-/// kubelet would, with a 2 s timeout), recording every failure and each answer's latency.
+/// While a load runs: samples the webhook's resident memory every 20 ms and probes /healthz and /readyz in
+/// turn every 100 ms (as a kubelet would, with a 2 s timeout), recording every failure and each answer's latency.
 /// </summary>
 internal sealed class LoadWatch : IAsyncDisposable
 {
@@ -59,9 +59,10 @@ internal sealed class LoadWatch : IAsyncDisposable
     private async Task ProbeAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var url = new Uri(webhook.HealthUri, "/healthz");
-        while (!stop.IsCancellationRequested)
+        Uri[] urls = [new(webhook.HealthUri, "/healthz"), new(webhook.HealthUri, "/readyz")];
+        for (var probe = 0; !stop.IsCancellationRequested; probe++)
         {
+            var url = urls[probe % urls.Length];
             var started = Stopwatch.GetTimestamp();
             try
             {
@@ -75,7 +76,7 @@ internal sealed class LoadWatch : IAsyncDisposable
                     }
                     else
                     {
-                        healthFailures.Add($"HTTP {(int)response.StatusCode} after {elapsed:0} ms");
+                        healthFailures.Add($"{url.AbsolutePath}: HTTP {(int)response.StatusCode} after {elapsed:0} ms");
                     }
                 }
             }
@@ -83,7 +84,7 @@ internal sealed class LoadWatch : IAsyncDisposable
             {
                 lock (healthMilliseconds)
                 {
-                    healthFailures.Add($"{e.GetType().Name} after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms: {e.Message}");
+                    healthFailures.Add($"{url.AbsolutePath}: {e.GetType().Name} after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms: {e.Message}");
                 }
             }
 

@@ -9,7 +9,7 @@ namespace TaskRun.Webhook.Tests.Load;
 /// <summary>
 /// Hostile and heavy load on the webhook process, on loopback: oversized bodies, stalled senders, and a long run
 /// of large reviews. Whatever comes in, its resident memory stays under the Deployment's memory limit, /healthz
-/// answers every probe, the load is answered with 200, 413 or 503 (never a 500 or a crash), and a normal review
+/// and /readyz answer every probe, the load is answered with 200, 413 or 503 (never a 500 or a crash), and a normal review
 /// is admitted right after. Peak and settled memory and health latency are printed; speed is not asserted.
 /// </summary>
 [Collection(Name)]
@@ -100,11 +100,11 @@ public sealed class WebhookMemoryLoadTests(ITestOutputHelper output) : IAsyncLif
             var heap = await ManagedHeapBytesAsync();
             var peak = Math.Max(Webhook.PeakResidentBytes(), watch.PeakSampledBytes);
             output.WriteLine($"{what}: RSS idle {Mi(watch.StartResidentBytes)}, peak {Mi(peak)}, settled {Mi(settled)} (managed heap {Mi(heap)}; limit {Mi(limit)}); " +
-                $"/healthz {watch.HealthProbes} probes, {watch.HealthFailures.Count} failed, p99 {watch.HealthP99Milliseconds:0} ms, max {watch.HealthMaxMilliseconds:0} ms");
+                $"/healthz and /readyz {watch.HealthProbes} probes, {watch.HealthFailures.Count} failed, p99 {watch.HealthP99Milliseconds:0} ms, max {watch.HealthMaxMilliseconds:0} ms");
 
             Assert.False(Webhook.HasExited, Webhook.ReadLog());
             Assert.True(peak < limit, $"peak RSS {Mi(peak)} reached the Deployment limit {Mi(limit)}");
-            Assert.True(watch.HealthFailures.Count == 0, "/healthz failed: " + string.Join("; ", watch.HealthFailures.Take(5)));
+            Assert.True(watch.HealthFailures.Count == 0, "a health probe failed: " + string.Join("; ", watch.HealthFailures.Take(5)));
             Assert.True(admitted, "a normal TaskRun was not admitted right after the load");
         }
 
