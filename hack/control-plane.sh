@@ -14,7 +14,8 @@
 #   node-check         exit 0 if this machine can run the node, else print why and exit 1
 #   status             print running/not running, pids, ports, readyz (exit 0 only when running)
 #   env                print the env file (export lines: KUBECONFIG, ETCD_ENDPOINT, ...)
-#   restart-apiserver  restart only kube-apiserver (same flags, port and etcd), wait for /readyz
+#   restart-apiserver  restart only kube-apiserver (same flags, port and etcd), wait for /readyz;
+#                      APISERVER_DOWN_SECONDS (default 0) keeps it stopped that long first
 #   build              only install build dependencies and build/cache kube-apiserver,
 #                      kube-controller-manager, kube-scheduler, kubelet and pause
 #
@@ -874,6 +875,7 @@ cmd_restart_apiserver() {
     die "etcd is not running or not healthy (log: $ETCD_LOG)"
   fi
   stop_pid kube-apiserver "$KUBE_APISERVER_PID" "$STOP_GRACE_SECONDS"
+  sleep "${APISERVER_DOWN_SECONDS:-0}"
   log "starting kube-apiserver on $KUBE_APISERVER_URL (log: $APISERVER_LOG)"
   start_apiserver "$KUBE_APISERVER_URL"
   KUBE_APISERVER_PID=$(read_pid "$APISERVER_PID_FILE") write_env_file

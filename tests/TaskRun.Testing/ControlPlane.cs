@@ -40,9 +40,9 @@ public sealed class ControlPlane
         KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath);
 
     /// <summary>Runs the control-plane script against this instance (e.g. <c>restart-apiserver</c>).</summary>
-    public Task<CommandResult> RunScriptAsync(string command, TimeSpan? timeout = null) =>
+    public Task<CommandResult> RunScriptAsync(string command, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null) =>
         ProcessRunner.RunAsync("bash", [RepositoryPaths.ControlPlaneScript, command],
-            new Dictionary<string, string> { ["CONTROL_PLANE_DIR"] = Directory }, timeout: timeout ?? TimeSpan.FromMinutes(2));
+            new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["CONTROL_PLANE_DIR"] = Directory }, timeout: timeout ?? TimeSpan.FromMinutes(2));
 
     private static async Task<ControlPlane> StartOrReuseAsync()
     {

@@ -34,7 +34,7 @@ public sealed class ControllerService(
             await leaderElection.RunWhileLeadingAsync(RunControllerAsync, stoppingToken);
             if (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("leadership lost: work stopped; stopping the process so it restarts as a standby");
+                logger.LogWarning("no longer leading: work stopped; stopping the process so it restarts as a standby");
                 lifetime.StopApplication();
             }
         }

@@ -12,6 +12,12 @@ public sealed record ControllerConfig
     public const string ConfigMapName = "taskrun-controller-config";
     public const string DataKey = "config.yaml";
 
+    /// <summary>
+    /// The label (value "true") that selects the config for the config webhook (its objectSelector), so the
+    /// webhook sees this one ConfigMap and a webhook outage never blocks the namespace's other ConfigMaps.
+    /// </summary>
+    public const string SelectorLabel = "orchestrator.io/controller-config";
+
     public static ControllerConfig Default { get; } = new();
 
     public JobConfig Job { get; init; } = new();

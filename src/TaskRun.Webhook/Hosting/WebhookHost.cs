@@ -26,6 +26,9 @@ namespace TaskRun.Webhook.Hosting;
 /// </summary>
 internal static class WebhookHost
 {
+    /// <summary>What Kestrel buffers per connection ahead of the handler (socket and decrypted), each way.</summary>
+    private const int MaxReadAheadBytes = 64 * 1024;
+
     public static async Task<int> RunAsync(string[] args)
     {
         WebApplication app;
@@ -87,10 +90,19 @@ internal static class WebhookHost
         services.AddSingleton<ValidatingHandler>();
         services.AddSingleton<ConfigMapValidatingHandler>();
         services.AddSingleton<ConversionHandler>();
+        services.AddSingleton(new RequestBodyBudget(options.RequestBodyBudgetBytes));
         services.AddSingleton<ReviewEndpoint>();
+        services.AddHostedService<IdleMemoryTrimmer>();
         configure?.Invoke(builder);
 
         builder.WebHost.ConfigureKestrel((context, kestrel) => ConfigureKestrel(kestrel, options));
+        // The socket transport reads ahead up to 1 MiB per connection by default, outside any budget of ours:
+        // with hundreds of connections that alone is hundreds of MiB. Read ahead 64 KiB at most.
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.MaxReadBufferSize = MaxReadAheadBytes;
+            sockets.MaxWriteBufferSize = MaxReadAheadBytes;
+        });
         var app = builder.Build();
         MapEndpoints(app);
         return app;
@@ -99,11 +111,21 @@ internal static class WebhookHost
     private static void ConfigureKestrel(KestrelServerOptions kestrel, WebhookOptions options)
     {
         kestrel.AddServerHeader = false;
+        // Limits against senders that hold memory or connections (docs/webhook-limits.md): bodies are capped per
+        // endpoint (ReviewEndpoint) and in total (RequestBodyBudget); slow bodies and headers are dropped.
         kestrel.Limits.MaxRequestBodySize = Math.Max(options.MaxAdmissionBodyBytes, options.MaxConversionBodyBytes);
+        kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, options.MinRequestBodyGracePeriod);
+        kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
+        kestrel.Limits.MaxConcurrentUpgradedConnections = 0;
+        kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
+        // What Kestrel buffers per connection ahead of the handler: a review waiting for budget holds no more.
+        kestrel.Limits.MaxRequestBufferSize = MaxReadAheadBytes;
         var reloader = kestrel.ApplicationServices.GetRequiredService<CertificateReloader>();
+        var metrics = kestrel.ApplicationServices.GetRequiredService<WebhookMetrics>();
         kestrel.Listen(options.ParsedBindAddress, options.TlsPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1;
+            listen.Use(ConnectionLimit.Middleware(options.MaxTlsConnections, () => metrics.ConnectionsRefused.Inc()));
             listen.Use(PlainHttpRejection.Middleware(options.TlsHandshakeTimeout));
             listen.UseHttps(new TlsHandshakeCallbackOptions
             {

@@ -165,7 +165,12 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
     {
         ["apiVersion"] = "v1",
         ["kind"] = "ConfigMap",
-        ["metadata"] = new JsonObject { ["name"] = ControllerConfig.ConfigMapName, ["namespace"] = ns },
+        ["metadata"] = new JsonObject
+        {
+            ["name"] = ControllerConfig.ConfigMapName,
+            ["namespace"] = ns,
+            ["labels"] = new JsonObject { [ControllerConfig.SelectorLabel] = "true" },
+        },
         ["data"] = new JsonObject { [ControllerConfig.DataKey] = yaml },
     }.ToJsonString();
 
