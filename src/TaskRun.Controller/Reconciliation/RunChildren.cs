@@ -139,6 +139,7 @@ public static class RunChildren
             new V1VolumeMount { Name = "task-files", MountPath = WorkspaceScript.ConfigMountPath, ReadOnlyProperty = true },
             new V1VolumeMount { Name = "workspace", MountPath = WorkspaceScript.WorkspaceMountPath },
         ],
+        Resources = Quantities(config.InitContainer.Resources.Requests, config.InitContainer.Resources.Limits),
         SecurityContext = RestrictedContainer(),
     };
 
@@ -175,11 +176,7 @@ public static class RunChildren
             Args = config.Agent.Args.Count > 0 ? config.Agent.Args.ToList() : null,
             WorkingDir = serviceDir,
             Env = env,
-            Resources = overrideResources ?? new V1ResourceRequirements
-            {
-                Requests = resources.Requests.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
-                Limits = resources.Limits.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
-            },
+            Resources = overrideResources ?? Quantities(resources.Requests, resources.Limits),
             VolumeMounts = [new V1VolumeMount { Name = "workspace", MountPath = WorkspaceScript.WorkspaceMountPath }],
             SecurityContext = RestrictedContainer(),
         };
@@ -192,6 +189,12 @@ public static class RunChildren
         Privileged = false,
         Capabilities = new V1Capabilities { Drop = ["ALL"] },
         SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+    };
+
+    private static V1ResourceRequirements Quantities(IReadOnlyDictionary<string, string> requests, IReadOnlyDictionary<string, string> limits) => new()
+    {
+        Requests = requests.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
+        Limits = limits.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
     };
 
     private static V1EnvVar Env(string name, string value) => new() { Name = name, Value = value };

@@ -111,7 +111,10 @@ public static class ControllerConfigParser
 
         CheckQuantities(config.Agent.Resources.Requests, "agent.resources.requests", errors);
         CheckQuantities(config.Agent.Resources.Limits, "agent.resources.limits", errors);
-        CheckRequestsWithinLimits(config.Agent.Resources, errors);
+        CheckRequestsWithinLimits(config.Agent.Resources.Requests, config.Agent.Resources.Limits, "agent.resources", errors);
+        CheckQuantities(config.InitContainer.Resources.Requests, "initContainer.resources.requests", errors);
+        CheckQuantities(config.InitContainer.Resources.Limits, "initContainer.resources.limits", errors);
+        CheckRequestsWithinLimits(config.InitContainer.Resources.Requests, config.InitContainer.Resources.Limits, "initContainer.resources", errors);
         return errors;
     }
 
@@ -127,15 +130,16 @@ public static class ControllerConfigParser
         }
     }
 
-    private static void CheckRequestsWithinLimits(ResourcesConfig resources, List<ConfigError> errors)
+    private static void CheckRequestsWithinLimits(
+        IReadOnlyDictionary<string, string> requests, IReadOnlyDictionary<string, string> limits, string key, List<ConfigError> errors)
     {
-        foreach (var (name, request) in resources.Requests)
+        foreach (var (name, request) in requests)
         {
-            if (resources.Limits.TryGetValue(name, out var limit) &&
+            if (limits.TryGetValue(name, out var limit) &&
                 ResourceQuantities.IsValid(request) && ResourceQuantities.IsValid(limit) &&
                 new k8s.Models.ResourceQuantity(request).ToDecimal() > new k8s.Models.ResourceQuantity(limit).ToDecimal())
             {
-                errors.Add(new($"agent.resources.requests.{name}", $"request {request} is above the limit {limit}; a request may not exceed its limit"));
+                errors.Add(new($"{key}.requests.{name}", $"request {request} is above the limit {limit}; a request may not exceed its limit"));
             }
         }
     }

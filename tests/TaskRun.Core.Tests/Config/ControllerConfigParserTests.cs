@@ -66,6 +66,8 @@ public sealed class ControllerConfigParserTests
         Assert.Equal(["claude", "--resume"], config.Agent.Command);
         Assert.True(config.Agent.AllowOverrides);
         Assert.Equal("busybox:1.36", config.InitContainer.Image);
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "50m", ["memory"] = "32Mi" }, config.InitContainer.Resources.Requests);
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "200m", ["memory"] = "64Mi" }, config.InitContainer.Resources.Limits);
         Assert.Equal("orchestrator-secrets", config.Secrets.Name);
         Assert.Equal((3, 10, 300), (config.Retry.MaxRetries, config.Retry.BaseDelaySeconds, config.Retry.MaxDelaySeconds));
         Assert.Equal(["BackoffLimitExceeded", "DeadlineExceeded"], config.Retry.RetryOn);
@@ -106,7 +108,7 @@ public sealed class ControllerConfigParserTests
               args: ["--print", "--verbose"]
               resources: { requests: { cpu: 250m }, limits: { cpu: 1 } }
               allowOverrides: false
-            initContainer: { image: "registry.local/busybox:1.36" }
+            initContainer: { image: "registry.local/busybox:1.36", resources: { requests: { cpu: 10m }, limits: { memory: 16Mi } } }
             secrets: { name: agent-secrets, apiKeyKey: API_KEY }
             retry: { maxRetries: 0, baseDelaySeconds: 5, maxDelaySeconds: 5, retryOn: [DeadlineExceeded] }
             limits: { maxFileBytes: 1 }
@@ -126,6 +128,8 @@ public sealed class ControllerConfigParserTests
         Assert.Equal("1", c.Agent.Resources.Limits["cpu"]);
         Assert.False(c.Agent.AllowOverrides);
         Assert.Equal("registry.local/busybox:1.36", c.InitContainer.Image);
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "10m" }, c.InitContainer.Resources.Requests);
+        Assert.Equal(new Dictionary<string, string> { ["memory"] = "16Mi" }, c.InitContainer.Resources.Limits);
         Assert.Equal(("agent-secrets", "API_KEY"), (c.Secrets.Name, c.Secrets.ApiKeyKey));
         Assert.Equal((0, 5, 5), (c.Retry.MaxRetries, c.Retry.BaseDelaySeconds, c.Retry.MaxDelaySeconds));
         Assert.Equal(["DeadlineExceeded"], c.Retry.RetryOn);
@@ -257,6 +261,16 @@ public sealed class ControllerConfigParserTests
                 Assert.True(sectionSchema.GetProperty("properties").TryGetProperty(keyName, out _), $"schema lacks {sectionName}.{keyName}");
             }
         }
+    }
+
+    [Fact]
+    public void An_init_container_request_above_its_limit_is_refused_with_the_key()
+    {
+        var result = ControllerConfigParser.Parse("initContainer: { resources: { requests: { memory: 1Gi }, limits: { memory: 64Mi } } }");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("initContainer.resources.requests.memory", error.Key);
+        Assert.Contains("above the limit 64Mi", error.Message, StringComparison.Ordinal);
     }
 
     private static void AssertSameConfig(ControllerConfig expected, ControllerConfig actual) =>
