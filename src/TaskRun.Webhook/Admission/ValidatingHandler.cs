@@ -39,7 +39,7 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                     return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
                 }
 
-                result = TaskRunValidator.ValidateCreate(created!, config.Policy);
+                result = WithLabelCheck(TaskRunValidator.ValidateCreate(created!, config.Policy), created!);
                 break;
             case TaskRunObjects.Update:
                 if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var updated, out problem) ||
@@ -53,7 +53,7 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                     return AdmissionOutcome.Allow(AdmissionResponse.Allow(uid));
                 }
 
-                result = TaskRunValidator.ValidateUpdate(updated, old!, config.Policy);
+                result = WithLabelCheck(TaskRunValidator.ValidateUpdate(updated, old!, config.Policy), updated);
                 if (SpecUnchanged(request.Object!.Value, request.OldObject!.Value))
                 {
                     result = result with { Errors = [.. result.Errors.Where(e => e.Field.StartsWith("metadata.", StringComparison.Ordinal))], Warnings = [] };
@@ -97,6 +97,9 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                 Causes = [.. result.Errors.Select(e => new StatusCause(e.Reason, e.Message, e.Field))],
             });
     }
+
+    private static ValidationResult WithLabelCheck(ValidationResult result, V2TaskRun taskRun) =>
+        result with { Errors = [.. result.Errors, .. MirroredLabelCheck.Check(taskRun)] };
 
     private static bool SpecUnchanged(JsonElement updated, JsonElement old) =>
         updated.TryGetProperty("spec", out var spec) && old.TryGetProperty("spec", out var oldSpec) && JsonElement.DeepEquals(spec, oldSpec);
