@@ -47,7 +47,7 @@ public sealed class ControllerConfigParserTests
     [Fact]
     public void A_missing_ConfigMap_or_config_yaml_key_yields_the_defaults()
     {
-        foreach (var data in new IDictionary<string, string>?[] { null, new Dictionary<string, string>(), new Dictionary<string, string> { ["other.yaml"] = "job: {backoffLimit: -1}" } })
+        foreach (var data in new IDictionary<string, string>?[] { null, new Dictionary<string, string>() })
         {
             var result = ControllerConfigParser.ParseConfigMapData(data);
 
@@ -271,6 +271,33 @@ public sealed class ControllerConfigParserTests
         var error = Assert.Single(result.Errors);
         Assert.Equal("initContainer.resources.requests.memory", error.Key);
         Assert.Contains("above the limit 64Mi", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_data_key_other_than_config_yaml_is_refused_naming_it()
+    {
+        var result = ControllerConfigParser.ParseConfigMapData(new Dictionary<string, string> { ["config.yml"] = "job: {backoffLimit: 1}" });
+
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("data[config.yml]", error.Key);
+        Assert.Contains("put the whole config under data[config.yaml]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("job: {backoffLimit: \"3\"}", "job.backoffLimit: is \"3\"; expected an integer, at least 0 and at most 100")]
+    [InlineData("agent: {image: \"a b\"}", "agent.image: is \"a b\"; expected an image reference without spaces")]
+    [InlineData("agent: {resources: {limits: {cpu: 1x}}}", "agent.resources.limits.cpu: is \"1x\"; expected a resource quantity such as \"500m\", \"2\" or \"4Gi\"")]
+    [InlineData("retry: {retryOn: [PodFailed]}", "retry.retryOn.0: is \"PodFailed\"; expected one of \"BackoffLimitExceeded\", \"DeadlineExceeded\"")]
+    [InlineData("workspace: {accessMode: Sometimes}", "workspace.accessMode: is \"Sometimes\"; expected one of \"ReadWriteOnce\"")]
+    [InlineData("job: {backofLimit: 3}", "job.backofLimit: is not a known key; check its spelling (known keys here: backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished)")]
+    public void Schema_errors_say_the_key_the_value_and_the_expected_form(string yaml, string expected)
+    {
+        var result = ControllerConfigParser.Parse(yaml);
+
+        Assert.StartsWith(expected, result.Summary(), StringComparison.Ordinal);
+        Assert.DoesNotContain("should be", result.Summary(), StringComparison.Ordinal);
+        Assert.DoesNotContain("regular expression", result.Summary(), StringComparison.Ordinal);
     }
 
     private static void AssertSameConfig(ControllerConfig expected, ControllerConfig actual) =>
