@@ -70,7 +70,7 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
         {
             result = result with
             {
-                Errors = [.. result.Errors.Select(e => e with { Field = V1FieldPaths.Translate(e.Field) })],
+                Errors = [.. result.Errors.Select(e => e with { Field = V1FieldPaths.Translate(e.Field), Message = V1FieldPaths.TranslateText(e.Message) })],
                 Warnings = [.. result.Warnings.Select(V1FieldPaths.TranslateMessage)],
             };
         }
