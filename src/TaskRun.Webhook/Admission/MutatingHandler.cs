@@ -42,6 +42,11 @@ internal sealed class MutatingHandler : IAdmissionHandler
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
         }
 
+        if (LastAppliedSizeCheck.Check(request.Object!.Value, request.Name ?? taskRun!.Metadata?.Name) is { } tooLong)
+        {
+            return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, tooLong));
+        }
+
         V2TaskRun? old = null;
         if (request.Operation == TaskRunObjects.Update &&
             !TaskRunObjects.TryRead(request.OldObject, "oldObject", V1FieldPaths.SentAsV1(request), out old, out problem, withoutContents: true))
