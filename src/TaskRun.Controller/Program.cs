@@ -19,12 +19,15 @@ builder.Services.AddSerilog(logging => logging
     .Enrich.FromLogContext()
     .Enrich.WithProperty("app", "taskrun-controller")
     .WriteTo.Console(new RenderedCompactJsonFormatter()));
-builder.WebHost.UseUrls($"http://0.0.0.0:{settings.MetricsPort}");
+builder.WebHost.UseUrls(settings.MetricsUrl);
 builder.Services.Configure<ControllerSettings>(builder.Configuration.GetSection(ControllerSettings.Section));
-builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(string.IsNullOrEmpty(settings.Kubeconfig)
+builder.Services.AddSingleton<IKubernetes>(sp => new Kubernetes(string.IsNullOrEmpty(settings.Kubeconfig)
     ? KubernetesClientConfiguration.InClusterConfig()
-    : KubernetesClientConfiguration.BuildConfigFromConfigFile(settings.Kubeconfig)));
-builder.Services.AddSingleton(_ => new ControllerMetrics(Metrics.DefaultRegistry));
+    : KubernetesClientConfiguration.BuildConfigFromConfigFile(settings.Kubeconfig), new RestClientMetricsHandler(sp.GetRequiredService<ControllerMetrics>())));
+// The .NET runtime's meters and event counters, as prometheus-net exports them, break Prometheus' naming rules
+// (gauges named *_count and *_total: `promtool check metrics`); the process and GC collectors stay.
+Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true });
+builder.Services.AddSingleton(_ => new ControllerMetrics(Metrics.DefaultRegistry, settings.LeaderElection.LeaseName));
 builder.Services.AddSingleton(sp => new LiveConfig(sp.GetRequiredService<IKubernetes>(), settings.SystemNamespace,
     sp.GetRequiredService<ControllerMetrics>(), sp.GetRequiredService<ILogger<LiveConfig>>()));
 builder.Services.AddSingleton(sp => new LeaderElection(sp.GetRequiredService<IKubernetes>(), settings.SystemNamespace,

@@ -18,7 +18,7 @@ public sealed class ChildWriter(IKubernetes client, ControllerMetrics metrics)
         var applied = await client.CoreV1.PatchNamespacedConfigMapAsync(
             new V1Patch(configMap, V1Patch.PatchType.ApplyPatch), configMap.Metadata.Name, configMap.Metadata.NamespaceProperty,
             fieldManager: TaskRunApi.FieldManager, force: true, cancellationToken: cancellationToken);
-        metrics.ConfigMapCreated();
+        metrics.ConfigMapCreated(SizeOf(configMap));
         return applied;
     }
 
@@ -117,4 +117,8 @@ public sealed class ChildWriter(IKubernetes client, ControllerMetrics metrics)
             return 0;
         }
     }
+
+    /// <summary>What the API server's 1 MiB ConfigMap limit counts: every key and value, in UTF-8 bytes.</summary>
+    private static long SizeOf(V1ConfigMap configMap) =>
+        configMap.Data?.Sum(entry => (long)System.Text.Encoding.UTF8.GetByteCount(entry.Key) + System.Text.Encoding.UTF8.GetByteCount(entry.Value ?? "")) ?? 0;
 }

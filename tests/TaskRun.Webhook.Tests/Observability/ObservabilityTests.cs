@@ -81,6 +81,22 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
         Assert.Equal(LogEventLevel.Warning, warning.Level);
     }
 
+    [Fact]
+    public async Task Metrics_after_every_kind_of_request_pass_promtool_check()
+    {
+        await PostAsync("/mutate", WithUid("mutate-create-from-v1.json", Guid.NewGuid().ToString()));
+        await PostAsync("/validate", WithUid("validate-create-from-v1.json", Guid.NewGuid().ToString()));
+        await PostAsync("/convert", WithUid("conversion-v1-to-v2.json", Guid.NewGuid().ToString()));
+        using var bad = await PostAsync("/validate", "{");
+        using var http = new HttpClient();
+
+        var text = await http.GetStringAsync(new Uri(webhook.HealthUri, "/metrics"));
+        var check = await TaskRun.Testing.Promtool.CheckMetricsAsync(text);
+
+        Assert.True(check.Succeeded && check.StandardError.Trim().Length == 0, check.ToString());
+        Assert.Contains("taskrun_webhook_requests_total{endpoint=\"mutate\"", text, StringComparison.Ordinal);
+    }
+
     private async Task<HttpResponseMessage> PostAsync(string path, string body)
     {
         using var client = InProcessWebhook.CreateClient(ca.Ca);
