@@ -1,4 +1,5 @@
 using k8s;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
@@ -34,15 +35,23 @@ builder.Services.AddSingleton(sp => new LeaderElection(sp.GetRequiredService<IKu
     settings.LeaderElection, sp.GetRequiredService<ControllerMetrics>(), sp.GetRequiredService<ILogger<LeaderElection>>()));
 builder.Services.AddSingleton<ControllerService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ControllerService>());
-builder.Services.AddOpenTelemetry().WithTracing(tracing =>
-{
-    tracing.AddSource(Telemetry.SourceName);
-    // The OTLP exporter reads OTEL_EXPORTER_OTLP_ENDPOINT; without it no spans leave the process.
-    if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+var tracesUrl = TaskRun.Core.Observability.OtlpEndpoints.TracesUrl(
+    Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"), Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+builder.Services.AddOpenTelemetry()
+    .ConfigureResource(resource => resource.AddService(Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is { Length: > 0 } name ? name : "taskrun-controller"))
+    .WithTracing(tracing =>
     {
-        tracing.AddOtlpExporter();
-    }
-});
+        tracing.AddSource(Telemetry.SourceName);
+        // Spans leave the process only when an OTLP endpoint is set; OTLP/HTTP to <endpoint>/v1/traces.
+        if (tracesUrl is not null)
+        {
+            tracing.AddOtlpExporter(otlp =>
+            {
+                otlp.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+                otlp.Endpoint = tracesUrl;
+            });
+        }
+    });
 
 var app = builder.Build();
 app.MapGet("/healthz", () => Results.Text("ok"));

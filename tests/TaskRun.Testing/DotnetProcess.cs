@@ -23,9 +23,14 @@ public sealed class DotnetProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
-    public static DotnetProcess Start(string dll, IEnumerable<string> arguments, string logPath)
+    public static DotnetProcess Start(string dll, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("bash") { UseShellExecute = false, WorkingDirectory = RepositoryPaths.Root };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"exec dotnet '{dll}' \"$@\" >'{logPath}' 2>&1");
         start.ArgumentList.Add("dotnet-process");

@@ -18,7 +18,11 @@ internal sealed class ControllerProcess : IAsyncDisposable
 
     public int MetricsPort { get; }
 
-    public static ControllerProcess Start(KubernetesFixture fixture, string ns, string identity, LeaseTimings lease, params string[] extraArguments)
+    public static ControllerProcess Start(KubernetesFixture fixture, string ns, string identity, LeaseTimings lease, params string[] extraArguments) =>
+        Start(fixture, ns, identity, lease, environment: null, extraArguments);
+
+    public static ControllerProcess Start(
+        KubernetesFixture fixture, string ns, string identity, LeaseTimings lease, IReadOnlyDictionary<string, string>? environment, params string[] extraArguments)
     {
         var port = DotnetProcess.FreePort();
         var process = DotnetProcess.Start(DotnetProcess.BuiltDll("TaskRun.Controller"),
@@ -32,7 +36,7 @@ internal sealed class ControllerProcess : IAsyncDisposable
             $"--Controller:LeaderElection:RenewDeadline={lease.RenewDeadline}",
             $"--Controller:LeaderElection:RetryPeriod={lease.RetryPeriod}",
             .. extraArguments,
-        ], Path.Combine(Path.GetTempPath(), $"controller-{ns}-{identity}.log"));
+        ], Path.Combine(Path.GetTempPath(), $"controller-{ns}-{identity}.log"), environment);
         return new ControllerProcess(process, identity, port);
     }
 
