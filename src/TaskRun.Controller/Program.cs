@@ -3,7 +3,6 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
-using Serilog.Formatting.Compact;
 using TaskRun.Controller;
 using TaskRun.Controller.Hosting;
 
@@ -19,7 +18,7 @@ builder.Services.AddSerilog(logging => logging
     .ReadFrom.Configuration(builder.Configuration)
     .Enrich.FromLogContext()
     .Enrich.WithProperty("app", "taskrun-controller")
-    .WriteTo.Console(new RenderedCompactJsonFormatter()));
+    .WriteTo.Console(new TaskRun.Core.Observability.JsonLogFormatter()));
 builder.WebHost.UseUrls(settings.MetricsUrl);
 builder.Services.Configure<ControllerSettings>(builder.Configuration.GetSection(ControllerSettings.Section));
 builder.Services.AddSingleton<IKubernetes>(sp => new Kubernetes(string.IsNullOrEmpty(settings.Kubeconfig)

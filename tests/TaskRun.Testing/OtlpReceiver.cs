@@ -32,6 +32,9 @@ public sealed class OtlpReceiver : IDisposable
 
     public bool ReceivedAnywhere(string text) => Requests.Any(r => Contains(r.Body, text));
 
+    /// <summary>True when there was a request and every one contains all of <paramref name="texts"/>.</summary>
+    public bool EveryRequestContains(params string[] texts) => !Requests.IsEmpty && Requests.All(r => texts.All(text => Contains(r.Body, text)));
+
     public void Dispose()
     {
         listener.Close();

@@ -134,7 +134,7 @@ internal static class WebhookHost
         app.MapMetrics("/metrics", app.Services.GetRequiredService<WebhookMetrics>().Registry);
     }
 
-    /// <summary>JSON lines on stdout (Serilog's compact format), buffered (see <see cref="BufferedConsoleSink"/>).</summary>
+    /// <summary>JSON lines on stdout in the controller's format (<see cref="TaskRun.Core.Observability.JsonLogFormatter"/>), buffered (see <see cref="BufferedConsoleSink"/>).</summary>
     private static void AddLogging(WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
@@ -146,7 +146,7 @@ internal static class WebhookHost
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("app", "taskrun-webhook")
-            .WriteTo.Sink(new BufferedConsoleSink(new CompactJsonFormatter())));
+            .WriteTo.Sink(new BufferedConsoleSink(new TaskRun.Core.Observability.JsonLogFormatter())));
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ internal sealed class ControllerProcess : IAsyncDisposable
 
     public int MetricsPort { get; }
 
+    /// <summary>The process's standard output and error.</summary>
+    public string LogPath => process.LogPath;
+
     public static ControllerProcess Start(KubernetesFixture fixture, string ns, string identity, LeaseTimings lease, params string[] extraArguments) =>
         Start(fixture, ns, identity, lease, environment: null, extraArguments);
 
