@@ -46,6 +46,9 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
         var (mutateUid, validateUid) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
         await PostAsync("/mutate", WithUid("mutate-create-from-v1.json", mutateUid));
         await PostAsync("/validate", WithUid("validate-create-from-v1.json", validateUid));
+        // The line is written after the response is flushed: wait for it rather than race it.
+        await LoggedAsync(e => Property(e, "Uid") == mutateUid);
+        await LoggedAsync(e => Property(e, "Uid") == validateUid);
 
         var mutated = Assert.Single(logs.Events, e => Property(e, "Uid") == mutateUid);
         Assert.Equal(LogEventLevel.Information, mutated.Level);
@@ -73,6 +76,7 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
         var uid = Guid.NewGuid().ToString();
         await PostAsync("/convert", WithUid("conversion-v1-to-v2.json", uid));
         using var bad = await PostAsync("/validate", "{");
+        await LoggedAsync(e => Property(e, "StatusCode") == "400");
 
         var span = Assert.Single(spans, s => (string?)s.GetTagItem("k8s.admission.uid") == uid);
         Assert.Equal("conversion", span.DisplayName);
@@ -95,6 +99,14 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
 
         Assert.True(check.Succeeded && check.StandardError.Trim().Length == 0, check.ToString());
         Assert.Contains("taskrun_webhook_requests_total{endpoint=\"mutate\"", text, StringComparison.Ordinal);
+    }
+
+    private async Task LoggedAsync(Func<LogEvent, bool> predicate)
+    {
+        for (var waited = 0; waited < 100 && !logs.Events.Any(predicate); waited++)
+        {
+            await Task.Delay(50);
+        }
     }
 
     private async Task<HttpResponseMessage> PostAsync(string path, string body)
