@@ -12,6 +12,8 @@ using Xunit;
 namespace TaskRun.Webhook.Tests.Observability;
 
 /// <summary>What the webhook tells its operators about each review: a log line, a span, and metrics.</summary>
+// Not in parallel with each other: both listen to the webhook's process-wide ActivitySource.
+[Collection("webhook spans")]
 public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory directory = new();

@@ -7,6 +7,8 @@ using Xunit;
 namespace TaskRun.Webhook.Tests.Observability;
 
 /// <summary>The webhook exports its spans over OTLP/HTTP to a local receiver; probe and metrics requests make none.</summary>
+// Not in parallel with each other: both listen to the webhook's process-wide ActivitySource.
+[Collection("webhook spans")]
 public sealed class TracingExportTests
 {
     [Fact]
