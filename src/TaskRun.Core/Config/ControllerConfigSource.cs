@@ -8,13 +8,13 @@ namespace TaskRun.Core.Config;
 
 /// <summary>
 /// The live controller config: list+watch of the one <c>taskrun-controller-config</c> ConfigMap in the system
-/// namespace (DESIGN §3), shared by the webhook and the controller. <see cref="Current"/> is always usable:
+/// namespace, shared by the webhook and the controller. <see cref="Current"/> is always usable:
 /// built-in defaults until the ConfigMap is seen, the last good config when an update is invalid (reported
 /// through <see cref="Rejected"/>), and the defaults again when the ConfigMap is deleted (reported through
 /// <see cref="Changed"/> with <see cref="ConfigOrigin.BuiltInDefaults"/>, so hosts can say so loudly).
 /// </summary>
 /// <remarks>
-/// The watch follows LESSONS.md: every watch passes <c>timeoutSeconds</c> and is also cancelled on the client
+/// The watch (docs/design-decisions.md, "Controller runtime"): every watch passes <c>timeoutSeconds</c> and is also cancelled on the client
 /// side a little later (the C# client has no timeout of its own, and a dropped TCP connection would otherwise
 /// hang it forever); a stream that ends is restarted from the last resource version; <c>410 Gone</c>, which
 /// arrives through the client's <c>onError</c> callback, forces a re-list; any other failure re-lists after
@@ -283,7 +283,7 @@ public enum ConfigOrigin
 
 public sealed class ControllerConfigSourceOptions
 {
-    /// <summary>The system namespace that holds the ConfigMap (DESIGN §4: <c>orchestrator</c> by default).</summary>
+    /// <summary>The system namespace that holds the ConfigMap (<c>orchestrator</c> by default).</summary>
     public string Namespace { get; init; } = "orchestrator";
 
     public string Name { get; init; } = ControllerConfig.ConfigMapName;

@@ -5,7 +5,7 @@ using Xunit;
 namespace TaskRun.Core.Tests.Config;
 
 /// <summary>
-/// config.yaml of the taskrun-controller-config ConfigMap (DESIGN §3): defaults when absent, the seed's file, and a
+/// config.yaml of the taskrun-controller-config ConfigMap: defaults when absent, the seed's file, and a
 /// bad config refused with an error that names the key.
 /// </summary>
 public sealed class ControllerConfigParserTests
