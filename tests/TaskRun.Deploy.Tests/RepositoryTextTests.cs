@@ -15,7 +15,7 @@ public sealed class RepositoryTextTests
         Assert.True(files.Succeeded, files.ToString());
 
         var offenders = files.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(RepositoryPaths.InRoot)
+            .Select(file => RepositoryPaths.InRoot(file))
             .Where(File.Exists)
             .Where(path => outside.Any(File.ReadAllText(path).Contains))
             .ToList();
