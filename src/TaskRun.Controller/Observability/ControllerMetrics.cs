@@ -29,6 +29,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
     private readonly Gauge taskRunsByPhase;
     private readonly Gauge leader;
     private readonly Counter configReloads;
+    private readonly Gauge configValid;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, int>> phaseCountsByScope = new();
 
     private readonly Counter.Child runtimeReconciles;
     private readonly Counter.Child runtimeReconcileErrors;
@@ -109,6 +111,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         restClientRequests = factory.CreateCounter("rest_client_requests_total", "Number of HTTP requests, partitioned by status code, method, and host.",
             "code", "method", "host");
         registry.AddBeforeCollectCallback(UpdateUnfinishedWork);
+        configValid = factory.CreateGauge("taskrun_config_valid", "1 while a valid config (or the built-in one) is in use; 0 while the stored config is invalid and none is known (fail closed: not ready, no new runs).");
+        configValid.Set(1);
     }
 
     public long ReconcileCount => (long)(reconciliations.WithLabels("success").Value + reconciliations.WithLabels("error").Value);
@@ -155,11 +159,13 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
 
     public void SetActiveJobs(int count) => activeJobs.Set(count);
 
-    public void SetPhaseCounts(IReadOnlyDictionary<string, int> counts)
+    /// <summary>Phase counts of one controller's cache (<paramref name="scope"/>: its namespace, or "" for all); the gauge shows the sum.</summary>
+    public void SetPhaseCounts(IReadOnlyDictionary<string, int> counts, string scope = "")
     {
+        phaseCountsByScope[scope] = counts;
         foreach (var phase in Core.Api.Phases.All.Append("Unknown"))
         {
-            taskRunsByPhase.WithLabels(phase).Set(counts.GetValueOrDefault(phase));
+            taskRunsByPhase.WithLabels(phase).Set(phaseCountsByScope.Values.Sum(c => c.GetValueOrDefault(phase)));
         }
     }
 
@@ -173,6 +179,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
 
     /// <summary>One request the Kubernetes client made, as client-go counts it.</summary>
     public void RestClientRequest(string code, string method, string host) => restClientRequests.WithLabels(code, method, host).Inc();
+
+    public void SetConfigValid(bool valid) => configValid.Set(valid ? 1 : 0);
 
     void IWorkQueueMetrics.Added()
     {
