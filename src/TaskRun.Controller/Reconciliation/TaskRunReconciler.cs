@@ -12,7 +12,7 @@ using TaskRun.Core.Validation;
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>
-/// Turns a TaskRun's runs into ConfigMaps and Jobs and its Jobs' outcomes into status (DESIGN §2). Level-based:
+/// Turns a TaskRun's runs into ConfigMaps and Jobs and its Jobs' outcomes into status Level-based:
 /// it reads the TaskRun and its Job from the caches and does the one next step, as a ladder of early returns.
 /// Every write is idempotent (deterministic child names, server-side apply), so a repeat after a crash or a
 /// stale read never makes a second Job for a run.
@@ -80,10 +80,12 @@ public sealed partial class TaskRunReconciler(
 
         // A finished TaskRun stays finished until its retry.attempt is raised; it needs no further check.
         var finished = taskRun.Status;
+        // Its status still records that the current generation was seen (observedGeneration, kept current for
+        // GitOps health checks).
         if (finished?.Phase is Phases.Succeeded or Phases.Failed && finished.Attempt is not null &&
             (taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt) <= (finished.ObservedRetryAttempt ?? 0))
         {
-            return ReconcileResult.Done;
+            return await WriteStatusAsync(taskRun, Copy(finished), cancellationToken);
         }
 
         // The cache holds TaskRuns without their files' contents; a spec is checked once per generation (and
@@ -423,6 +425,7 @@ public sealed partial class TaskRunReconciler(
     private async Task<ReconcileResult> WriteStatusAsync(V2TaskRun taskRun, TaskRunStatus status, CancellationToken cancellationToken)
     {
         status.ObservedGeneration = taskRun.Metadata.Generation;
+        status.Conditions = ReadyCondition.WithReady(status.Conditions, taskRun.Metadata.Generation, time.GetUtcNow().UtcDateTime);
         if (StatusComparer.Same(taskRun.Status, status))
         {
             return ReconcileResult.Done;

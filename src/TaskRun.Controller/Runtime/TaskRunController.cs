@@ -85,6 +85,7 @@ public sealed class TaskRunController : IDisposable
             await Task.WhenAll(TaskRuns.Synced, Jobs.Synced, ConfigMaps.Synced).WaitAsync(stop.Token);
             logger.LogInformation("caches synced ({TaskRuns} TaskRuns, {Jobs} Jobs); starting {Workers} workers",
                 TaskRuns.Cache.Count, Jobs.Cache.Count, options.Workers);
+            metrics.SetWorkers(options.Workers);
             var workers = Enumerable.Range(0, options.Workers).Select(_ => WorkAsync(stop.Token)).ToList();
             workers.Add(ReportPhasesAsync(stop.Token));
             workers.Add(notifications.RunAsync(stop.Token));
@@ -199,10 +200,11 @@ public sealed class TaskRunController : IDisposable
             }
 
             var started = time.GetTimestamp();
+            using var working = metrics.WorkStarted();
             try
             {
                 var result = await reconciler.ReconcileAsync(key, cancellationToken);
-                metrics.Reconciled(success: true, time.GetElapsedTime(started));
+                metrics.Reconciled(success: true, time.GetElapsedTime(started), requeueAfter: result.RequeueAfter is not null);
                 queue.Forget(key);
                 if (result.RequeueAfter is { } delay)
                 {
@@ -273,6 +275,8 @@ public sealed class TaskRunController : IDisposable
                     .GroupBy(t => t.Status?.Phase ?? "Unknown")
                     .ToDictionary(g => g.Key, g => g.Count());
                 metrics.SetPhaseCounts(counts, options.WatchNamespace ?? "");
+                metrics.SetActiveJobs(Jobs.Cache.List(job =>
+                    job.Status?.Conditions?.Any(c => c.Status == "True" && c.Type is "Complete" or "Failed") != true).Count);
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
         }

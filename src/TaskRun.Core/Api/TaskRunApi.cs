@@ -84,6 +84,9 @@ public static class ConditionTypes
     public const string JobCreated = "JobCreated";
     public const string Succeeded = "Succeeded";
     public const string DependenciesReady = "DependenciesReady";
+
+    /// <summary>Mirrors Succeeded, for tools that read a Ready condition (kstatus, Flux, Argo CD).</summary>
+    public const string Ready = "Ready";
 }
 
 /// <summary>Reasons of the Succeeded condition (and of the TaskRun's terminal state).</summary>

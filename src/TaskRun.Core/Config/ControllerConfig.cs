@@ -68,6 +68,19 @@ public sealed record ResourcesConfig
 public sealed record InitContainerConfig
 {
     public string Image { get; init; } = "busybox:1.36";
+
+    /// <summary>
+    /// Small, with limits: a namespace whose ResourceQuota or LimitRange requires limits refuses a Pod with any
+    /// container lacking them. The init container only copies the run's files (at most about 1 MiB).
+    /// </summary>
+    public InitContainerResourcesConfig Resources { get; init; } = new();
+}
+
+/// <summary>The init container's resources; same shape as the agent's, smaller defaults.</summary>
+public sealed record InitContainerResourcesConfig
+{
+    public IReadOnlyDictionary<string, string> Requests { get; init; } = new Dictionary<string, string> { ["cpu"] = "50m", ["memory"] = "32Mi" };
+    public IReadOnlyDictionary<string, string> Limits { get; init; } = new Dictionary<string, string> { ["cpu"] = "200m", ["memory"] = "64Mi" };
 }
 
 public sealed record SecretsConfig

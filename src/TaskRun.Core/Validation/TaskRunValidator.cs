@@ -8,7 +8,7 @@ using TaskRun.Core.Payload;
 namespace TaskRun.Core.Validation;
 
 /// <summary>
-/// Checks a v2 TaskRun on create and update (DESIGN §2 "Validation"). Returns every error with its field
+/// Checks a v2 TaskRun on create and update. Returns every error with its field
 /// path and a message that says what is wrong, the limit, and what to do. The webhook calls it on
 /// admission; the controller calls it again before acting, since the webhook may have been bypassed.
 /// </summary>

@@ -47,7 +47,7 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
                     return FailClosed(request, blocked);
                 }
 
-                result = DependencyCycles.Check(TaskRunValidator.ValidateCreate(created!, config.Policy), created!, request.Namespace, dependencies);
+                result = DependencyCycles.Check(WithLabelCheck(TaskRunValidator.ValidateCreate(created!, config.Policy), created!), created!, request.Namespace, dependencies);
                 break;
             case TaskRunObjects.Update:
                 if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var updated, out problem) ||
@@ -67,7 +67,7 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
                     return FailClosed(request, blockedUpdate);
                 }
 
-                result = DependencyCycles.Check(TaskRunValidator.ValidateUpdate(updated, old!, config.Policy), updated, request.Namespace, dependencies);
+                result = DependencyCycles.Check(WithLabelCheck(TaskRunValidator.ValidateUpdate(updated, old!, config.Policy), updated), updated, request.Namespace, dependencies);
                 if (specUnchanged)
                 {
                     result = result with { Errors = [.. result.Errors.Where(e => e.Field.StartsWith("metadata.", StringComparison.Ordinal))], Warnings = [] };
@@ -84,7 +84,7 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
         {
             result = result with
             {
-                Errors = [.. result.Errors.Select(e => e with { Field = V1FieldPaths.Translate(e.Field) })],
+                Errors = [.. result.Errors.Select(e => e with { Field = V1FieldPaths.Translate(e.Field), Message = V1FieldPaths.TranslateText(e.Message) })],
                 Warnings = [.. result.Warnings.Select(V1FieldPaths.TranslateMessage)],
             };
         }
@@ -111,6 +111,9 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
                 Causes = [.. result.Errors.Select(e => new StatusCause(e.Reason, e.Message, e.Field))],
             });
     }
+
+    private static ValidationResult WithLabelCheck(ValidationResult result, V2TaskRun taskRun) =>
+        result with { Errors = [.. result.Errors, .. MirroredLabelCheck.Check(taskRun)] };
 
     /// <summary>While the stored config is invalid and no good one is known, no TaskRun is judged by a guessed policy.</summary>
     private static AdmissionOutcome FailClosed(AdmissionRequest request, string reason) =>

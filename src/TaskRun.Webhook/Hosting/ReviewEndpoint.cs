@@ -245,6 +245,10 @@ internal sealed class ReviewEndpoint : IDisposable
             return;
         }
 
+        // The controller logs a TaskRun's name as "taskrun"; the same key here lets one query follow a TaskRun across both.
+        using var scope = verdict.Kind?.EndsWith("/TaskRun", StringComparison.Ordinal) == true && verdict.Name is not null
+            ? logger.BeginScope(new Dictionary<string, object> { ["taskrun"] = verdict.Name })
+            : null;
         logger.Log(level,
             "{Endpoint} {Operation} {Kind} {Namespace}/{Name} uid {Uid}: {Decision}{DryRunNote} ({Warnings} warnings, {ElapsedMs:F2} ms){Reason}",
             endpoint, verdict.Operation, verdict.Kind, verdict.Namespace, verdict.Name, verdict.Uid, verdict.Result,

@@ -164,7 +164,7 @@ internal static class WebhookHost
         app.MapMetrics("/metrics", app.Services.GetRequiredService<WebhookMetrics>().Registry);
     }
 
-    /// <summary>JSON lines on stdout (Serilog's compact format), buffered (see <see cref="BufferedConsoleSink"/>).</summary>
+    /// <summary>JSON lines on stdout in the controller's format (<see cref="TaskRun.Core.Observability.JsonLogFormatter"/>), buffered (see <see cref="BufferedConsoleSink"/>).</summary>
     private static void AddLogging(WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
@@ -176,27 +176,39 @@ internal static class WebhookHost
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("app", "taskrun-webhook")
-            .WriteTo.Sink(new BufferedConsoleSink(new CompactJsonFormatter())));
+            .WriteTo.Sink(new BufferedConsoleSink(new TaskRun.Core.Observability.JsonLogFormatter())));
     }
 
-    /// <summary>Spans go to OTLP only when an endpoint is configured; otherwise nothing listens and they cost nothing.</summary>
+    /// <summary>
+    /// Spans go over OTLP/HTTP to <c>&lt;endpoint&gt;/v1/traces</c> only when an endpoint is configured
+    /// (Webhook:OtlpEndpoint, else the standard OTEL_* variables); otherwise nothing listens and they cost nothing.
+    /// Probe and metrics requests make no spans.
+    /// </summary>
     private static void AddTracing(WebApplicationBuilder builder, WebhookOptions options)
     {
-        var endpoint = options.OtlpEndpoint is { Length: > 0 } configured
-            ? configured
-            : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
-        if (string.IsNullOrEmpty(endpoint))
+        var tracesUrl = TaskRun.Core.Observability.OtlpEndpoints.TracesUrl(
+            options.OtlpEndpoint is { Length: > 0 } configured ? configured : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            options.OtlpEndpoint is { Length: > 0 } ? null : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        if (tracesUrl is null)
         {
             return;
         }
 
+        var serviceName = Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is { Length: > 0 } name ? name : "taskrun-webhook";
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("taskrun-webhook"))
+            .ConfigureResource(resource => resource.AddService(serviceName))
             .WithTracing(tracing => tracing
                 .AddSource(WebhookTelemetry.SourceName)
-                .AddAspNetCoreInstrumentation()
-                .AddOtlpExporter(otlp => otlp.Endpoint = new Uri(endpoint)));
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbeOrMetrics(context.Request.Path))
+                .AddOtlpExporter(otlp =>
+                {
+                    otlp.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+                    otlp.Endpoint = tracesUrl;
+                }));
     }
+
+    private static bool IsProbeOrMetrics(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
 
     private static Kubernetes CreateKubernetesClient(WebhookOptions options)
     {

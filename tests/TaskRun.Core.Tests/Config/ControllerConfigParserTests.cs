@@ -5,7 +5,7 @@ using Xunit;
 namespace TaskRun.Core.Tests.Config;
 
 /// <summary>
-/// config.yaml of the taskrun-controller-config ConfigMap (DESIGN §3): defaults when absent, the seed's file, and a
+/// config.yaml of the taskrun-controller-config ConfigMap: defaults when absent, the seed's file, and a
 /// bad config refused with an error that names the key.
 /// </summary>
 public sealed class ControllerConfigParserTests
@@ -47,7 +47,7 @@ public sealed class ControllerConfigParserTests
     [Fact]
     public void A_missing_ConfigMap_or_config_yaml_key_yields_the_defaults()
     {
-        foreach (var data in new IDictionary<string, string>?[] { null, new Dictionary<string, string>(), new Dictionary<string, string> { ["other.yaml"] = "job: {backoffLimit: -1}" } })
+        foreach (var data in new IDictionary<string, string>?[] { null, new Dictionary<string, string>() })
         {
             var result = ControllerConfigParser.ParseConfigMapData(data);
 
@@ -68,6 +68,8 @@ public sealed class ControllerConfigParserTests
         Assert.Empty(config.Agent.AllowedImages);
         Assert.Equal(new Dictionary<string, string> { ["cpu"] = "4", ["memory"] = "16Gi" }, config.Agent.MaxResources);
         Assert.Equal("busybox:1.36", config.InitContainer.Image);
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "50m", ["memory"] = "32Mi" }, config.InitContainer.Resources.Requests);
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "200m", ["memory"] = "64Mi" }, config.InitContainer.Resources.Limits);
         Assert.Equal("orchestrator-secrets", config.Secrets.Name);
         Assert.Equal((3, 10, 300), (config.Retry.MaxRetries, config.Retry.BaseDelaySeconds, config.Retry.MaxDelaySeconds));
         Assert.Equal(["BackoffLimitExceeded", "DeadlineExceeded"], config.Retry.RetryOn);
@@ -108,7 +110,7 @@ public sealed class ControllerConfigParserTests
               args: ["--print", "--verbose"]
               resources: { requests: { cpu: 250m }, limits: { cpu: 1 } }
               allowOverrides: false
-            initContainer: { image: "registry.local/busybox:1.36" }
+            initContainer: { image: "registry.local/busybox:1.36", resources: { requests: { cpu: 10m }, limits: { memory: 16Mi } } }
             secrets: { name: agent-secrets, apiKeyKey: API_KEY }
             retry: { maxRetries: 0, baseDelaySeconds: 5, maxDelaySeconds: 5, retryOn: [DeadlineExceeded] }
             limits: { maxFileBytes: 1 }
@@ -128,6 +130,8 @@ public sealed class ControllerConfigParserTests
         Assert.Equal("1", c.Agent.Resources.Limits["cpu"]);
         Assert.False(c.Agent.AllowOverrides);
         Assert.Equal("registry.local/busybox:1.36", c.InitContainer.Image);
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "10m" }, c.InitContainer.Resources.Requests);
+        Assert.Equal(new Dictionary<string, string> { ["memory"] = "16Mi" }, c.InitContainer.Resources.Limits);
         Assert.Equal(("agent-secrets", "API_KEY"), (c.Secrets.Name, c.Secrets.ApiKeyKey));
         Assert.Equal((0, 5, 5), (c.Retry.MaxRetries, c.Retry.BaseDelaySeconds, c.Retry.MaxDelaySeconds));
         Assert.Equal(["DeadlineExceeded"], c.Retry.RetryOn);
@@ -300,6 +304,43 @@ public sealed class ControllerConfigParserTests
                 Assert.True(sectionSchema.GetProperty("properties").TryGetProperty(keyName, out _), $"schema lacks {sectionName}.{keyName}");
             }
         }
+    }
+
+    [Fact]
+    public void An_init_container_request_above_its_limit_is_refused_with_the_key()
+    {
+        var result = ControllerConfigParser.Parse("initContainer: { resources: { requests: { memory: 1Gi }, limits: { memory: 64Mi } } }");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("initContainer.resources.requests.memory", error.Key);
+        Assert.Contains("above the limit 64Mi", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_data_key_other_than_config_yaml_is_refused_naming_it()
+    {
+        var result = ControllerConfigParser.ParseConfigMapData(new Dictionary<string, string> { ["config.yml"] = "job: {backoffLimit: 1}" });
+
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("data[config.yml]", error.Key);
+        Assert.Contains("put the whole config under data[config.yaml]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("job: {backoffLimit: \"3\"}", "job.backoffLimit: is \"3\"; expected an integer, at least 0 and at most 100")]
+    [InlineData("agent: {image: \"a b\"}", "agent.image: is \"a b\"; expected an image reference without spaces")]
+    [InlineData("agent: {resources: {limits: {cpu: 1x}}}", "agent.resources.limits.cpu: is \"1x\"; expected a resource quantity such as \"500m\", \"2\" or \"4Gi\"")]
+    [InlineData("retry: {retryOn: [PodFailed]}", "retry.retryOn.0: is \"PodFailed\"; expected one of \"BackoffLimitExceeded\", \"DeadlineExceeded\"")]
+    [InlineData("workspace: {accessMode: Sometimes}", "workspace.accessMode: is \"Sometimes\"; expected one of \"ReadWriteOnce\"")]
+    [InlineData("job: {backofLimit: 3}", "job.backofLimit: is not a known key; check its spelling (known keys here: backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished)")]
+    public void Schema_errors_say_the_key_the_value_and_the_expected_form(string yaml, string expected)
+    {
+        var result = ControllerConfigParser.Parse(yaml);
+
+        Assert.StartsWith(expected, result.Summary(), StringComparison.Ordinal);
+        Assert.DoesNotContain("should be", result.Summary(), StringComparison.Ordinal);
+        Assert.DoesNotContain("regular expression", result.Summary(), StringComparison.Ordinal);
     }
 
     private static void AssertSameConfig(ControllerConfig expected, ControllerConfig actual) =>

@@ -7,7 +7,7 @@ using Xunit;
 namespace TaskRun.Core.Tests.Validation;
 
 /// <summary>
-/// One row per rule of DESIGN §2 "Validation": a valid TaskRun broken in exactly one way yields exactly one
+/// One row per validation rule: a valid TaskRun broken in exactly one way yields exactly one
 /// error, on the right field, whose message says what is wrong, the limit, and what to do.
 /// </summary>
 public sealed class TaskRunValidatorRuleTests
