@@ -51,7 +51,16 @@ public sealed class ControllerService(
             metrics,
             TimeProvider.System,
             loggers);
-        await controller.RunAsync(cancellationToken);
+        void OnConfigChanged(object? sender, TaskRun.Core.Config.ConfigChangedEventArgs e) => controller.ConfigChanged();
+        config.Source.Changed += OnConfigChanged;
+        try
+        {
+            await controller.RunAsync(cancellationToken);
+        }
+        finally
+        {
+            config.Source.Changed -= OnConfigChanged;
+        }
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

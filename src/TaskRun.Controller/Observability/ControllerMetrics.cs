@@ -37,7 +37,10 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         taskRunsByPhase = factory.CreateGauge("taskrun_taskruns", "TaskRuns in the cache by phase.", "phase");
         leader = factory.CreateGauge("taskrun_controller_leader", "1 while this replica holds the leader lease.");
         configReloads = factory.CreateCounter("taskrun_config_reloads_total", "Config changes seen, by result.", "result");
+        Scheduling = new SchedulingMetrics(factory);
     }
+
+    public SchedulingMetrics Scheduling { get; }
 
     public long ReconcileCount => (long)(reconciliations.WithLabels("success").Value + reconciliations.WithLabels("error").Value);
 

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using TaskRun.Controller.Reconciliation;
+using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
 
@@ -20,6 +21,7 @@ public sealed class TaskRunController : IDisposable
     private readonly WorkQueue<ObjectKey> queue;
     private readonly TaskRunReconciler reconciler;
     private readonly EventRecorder events;
+    private readonly QueueKicker queueKicker;
 
     public TaskRunController(
         IKubernetes client,
@@ -40,18 +42,30 @@ public sealed class TaskRunController : IDisposable
         ConfigMaps = new Informer<V1ConfigMap>(new ConfigMapResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1ConfigMap>>(), SlimConfigMap);
         queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
         events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
+        Admissions = new AdmissionGate(TaskRuns.Cache, Jobs.Cache, config, time);
+        queueKicker = new QueueKicker(Admissions, queue.Add, TaskRuns.Cache, metrics.Scheduling, options.QueueKicker, time, loggers.CreateLogger<QueueKicker>());
         reconciler = new TaskRunReconciler(
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
             Observe = taskRun => TaskRuns.Store(taskRun),
             ObserveJob = job => Jobs.Store(job),
+            Admissions = Admissions,
+            SchedulingMetrics = metrics.Scheduling,
         };
 
         TaskRuns.Changed += (old, current) => queue.Add(ObjectKey.Of((current ?? old)!));
         Jobs.Changed += (old, current) => EnqueueOwner(current ?? old);
         ConfigMaps.Changed += (old, current) => EnqueueOwner(current ?? old);
+        Jobs.Changed += (old, current) => KickQueueWhenSlotFrees(old, current);
+        TaskRuns.Changed += (old, current) => KickQueueWhenLeft(old, current);
     }
+
+    /// <summary>Admission to the run queue under scheduling.maxActiveRuns* (docs/scheduling.md).</summary>
+    public AdmissionGate Admissions { get; }
+
+    /// <summary>Call when the config changed: a raised limit admits queued runs at once.</summary>
+    public void ConfigChanged() => queueKicker.Kick();
 
     public Informer<V2TaskRun> TaskRuns { get; }
 
@@ -74,6 +88,7 @@ public sealed class TaskRunController : IDisposable
                 TaskRuns.Cache.Count, Jobs.Cache.Count, options.Workers);
             var workers = Enumerable.Range(0, options.Workers).Select(_ => WorkAsync(stop.Token)).ToList();
             workers.Add(ReportPhasesAsync(stop.Token));
+            workers.Add(queueKicker.RunAsync(stop.Token));
             await Task.WhenAll(workers);
         }
         finally
@@ -84,7 +99,29 @@ public sealed class TaskRunController : IDisposable
         }
     }
 
-    public void Dispose() => queue.Dispose();
+    public void Dispose()
+    {
+        queue.Dispose();
+        queueKicker.Dispose();
+    }
+
+    /// <summary>A Job that finished or went away frees a slot.</summary>
+    private void KickQueueWhenSlotFrees(V1Job? old, V1Job? current)
+    {
+        if (old is not null && !ActiveRuns.IsFinished(old) && (current is null || ActiveRuns.IsFinished(current)))
+        {
+            queueKicker.Kick();
+        }
+    }
+
+    /// <summary>A TaskRun that left the queue without its run starting (cancelled, deleted) may have been ahead of others.</summary>
+    private void KickQueueWhenLeft(V2TaskRun? old, V2TaskRun? current)
+    {
+        if (old?.Status?.Phase == Phases.Queued && current?.Status?.Phase != Phases.Queued)
+        {
+            queueKicker.Kick();
+        }
+    }
 
     /// <summary>
     /// TaskRuns are cached without their files' contents, most of their size; the reconciler reads the full
@@ -233,4 +270,6 @@ public sealed record ControllerOptions
     public WorkQueueOptions Queue { get; init; } = WorkQueueOptions.Default;
 
     public TimeSpan PhaseReportInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    public QueueKickerOptions QueueKicker { get; init; } = new();
 }

@@ -68,10 +68,13 @@ public static class FileTypes
 public static class Phases
 {
     public const string Pending = "Pending";
+
+    /// <summary>Waiting for a slot under scheduling.maxActiveRuns*: no ConfigMap or Job until admitted.</summary>
+    public const string Queued = "Queued";
     public const string Running = "Running";
     public const string Succeeded = "Succeeded";
     public const string Failed = "Failed";
-    public static readonly IReadOnlyList<string> All = [Pending, Running, Succeeded, Failed];
+    public static readonly IReadOnlyList<string> All = [Pending, Queued, Running, Succeeded, Failed];
 }
 
 public static class ConditionTypes
@@ -79,6 +82,9 @@ public static class ConditionTypes
     public const string ConfigMapReady = "ConfigMapReady";
     public const string JobCreated = "JobCreated";
     public const string Succeeded = "Succeeded";
+
+    /// <summary>Set once a TaskRun has waited in the run queue: False while queued, True once its run was admitted.</summary>
+    public const string Scheduled = "Scheduled";
 }
 
 /// <summary>Reasons of the Succeeded condition (and of the TaskRun's terminal state).</summary>
@@ -92,6 +98,8 @@ public static class ConditionReasons
     public const string Cancelled = "Cancelled";
     public const string RetriesExhausted = "RetriesExhausted";
     public const string InvalidSpec = "InvalidSpec";
+    public const string Queued = "Queued";
+    public const string Admitted = "Admitted";
 }
 
 /// <summary>Bounds the validator enforces; the CRD schema states the same numbers (a test checks).</summary>

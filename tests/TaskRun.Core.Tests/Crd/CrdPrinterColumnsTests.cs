@@ -4,7 +4,7 @@ using Xunit;
 
 namespace TaskRun.Core.Tests.Crd;
 
-/// <summary><c>kubectl get otr</c> shows Task, Service, Priority, Phase, Attempt, Job and Age in every version.</summary>
+/// <summary><c>kubectl get otr</c> shows Task, Service, Priority, Phase, Attempt, Job and Age in every version; <c>-o wide</c> adds Message.</summary>
 public sealed class CrdPrinterColumnsTests
 {
     private static readonly CrdFile Crd = CrdFile.Load();
@@ -18,6 +18,7 @@ public sealed class CrdPrinterColumnsTests
         ("Attempt", "integer", ".status.attempt"),
         ("Job", "string", ".status.jobName"),
         ("Age", "date", ".metadata.creationTimestamp"),
+        ("Message", "string", ".status.message"),
     ];
 
     public static TheoryData<string> Versions => [TaskRunApi.V1, TaskRunApi.V2];
@@ -29,6 +30,15 @@ public sealed class CrdPrinterColumnsTests
         var columns = Columns(version).Select(c => ((string?)c["name"], (string?)c["type"], (string?)c["jsonPath"]));
 
         Assert.Equal(ExpectedColumns.Select(c => ((string?)c.Name, (string?)c.Type, (string?)c.JsonPath)), columns);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void Only_the_message_is_left_to_wide_output(string version)
+    {
+        var wide = Columns(version).Where(c => (int?)c["priority"] > 0).Select(c => (string?)c["name"]);
+
+        Assert.Equal(["Message"], wide);
     }
 
     [Theory]
