@@ -36,7 +36,7 @@ public sealed class CrdPrinterColumnsTests
     [MemberData(nameof(Versions))]
     public void Only_the_message_is_left_to_wide_output(string version)
     {
-        var wide = Columns(version).Where(c => (int?)c["priority"] > 0).Select(c => (string?)c["name"]);
+        var wide = Columns(version).Where(c => c["priority"]?.ToJsonString() is { } priority && priority != "0").Select(c => (string?)c["name"]);
 
         Assert.Equal(["Message"], wide);
     }
