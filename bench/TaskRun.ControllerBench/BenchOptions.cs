@@ -29,7 +29,8 @@ internal sealed record BenchOptions
           --timeout-minutes N      give up on a phase after this long (default 30)
           --scheduling-limit N     run only the scheduling benchmark: --count TaskRuns of mixed priority at once under
                                    scheduling.maxActiveRuns N; reports the most ever active and the admission latency
-          --run-seconds MIN-MAX    how long each run's Job "runs" before the benchmark completes it (default 1-3)
+          --run-seconds MIN-MAX    how long each run's Job "runs" before the benchmark completes it (default 15-30:
+                                   long enough that the controller keeps every slot taken, so the limit holds)
         """;
 
     public required string Kubeconfig { get; init; }
@@ -76,9 +77,9 @@ internal sealed record BenchOptions
 
     public int? SchedulingLimit { get; init; }
 
-    public double RunSecondsMin { get; init; } = 1;
+    public double RunSecondsMin { get; init; } = 15;
 
-    public double RunSecondsMax { get; init; } = 3;
+    public double RunSecondsMax { get; init; } = 30;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -143,7 +144,7 @@ internal sealed record BenchOptions
         }
 
         var defaultWorkers = Int("default-workers", 8);
-        var runSeconds = values.GetValueOrDefault("run-seconds", "1-3").Split('-');
+        var runSeconds = values.GetValueOrDefault("run-seconds", "15-30").Split('-');
         if (runSeconds.Length != 2 || !double.TryParse(runSeconds[0], CultureInfo.InvariantCulture, out var runMin) ||
             !double.TryParse(runSeconds[1], CultureInfo.InvariantCulture, out var runMax) || runMin < 0 || runMax < runMin)
         {

@@ -15,8 +15,8 @@ namespace TaskRun.ControllerBench;
 /// scheduling.maxActiveRuns = --scheduling-limit. A watch of the run Jobs counts the runs active at every
 /// moment; each Job "runs" for --run-seconds (a random time in that range) and is then marked Complete by the
 /// benchmark, as the Job controller would. Reported: the most runs ever active at once, and the admission
-/// latency: from a finish seen on the watch to the next Job created, pairing each freed slot with the next
-/// creation while runs are queued.
+/// latency: from a finish seen on the watch while the limit held (all slots taken) to the next Job seen,
+/// pairing each such freed slot with the next creation.
 /// </summary>
 internal static class SchedulingPhase
 {
@@ -132,10 +132,15 @@ internal static class SchedulingPhase
                 Events++;
                 if (finished)
                 {
+                    // Only a slot freed while the limit held counts: then a queued run is waiting for exactly it.
+                    var limitHeld = active.Count >= options.SchedulingLimit;
                     if (active.Remove(name))
                     {
                         done.Add(name);
-                        freedAt.Enqueue(now);
+                        if (limitHeld)
+                        {
+                            freedAt.Enqueue(now);
+                        }
                     }
 
                     return;
@@ -199,7 +204,7 @@ internal sealed record SchedulingResult(int Limit, int Count, int MaxActive, dou
             == scheduling: {Count} TaskRuns at once, scheduling.maxActiveRuns {Limit}
               all {Count} runs started and finished in {Seconds:0.0} s ({JobEvents} Job watch events)
               max active ever seen: {MaxActive} (limit {Limit})
-              admission after a slot frees (finish seen → next Job seen, {AdmissionLatencies.Length} admissions): p50 {Report.Percentile(AdmissionLatencies, 0.5) * 1000:0} ms, p99 {Report.Percentile(AdmissionLatencies, 0.99) * 1000:0} ms, max {(AdmissionLatencies.Length > 0 ? AdmissionLatencies.Max() * 1000 : 0):0} ms
+              admission after a slot frees at the limit (finish seen → next Job seen, {AdmissionLatencies.Length} admissions): p50 {Report.Percentile(AdmissionLatencies, 0.5) * 1000:0} ms, p99 {Report.Percentile(AdmissionLatencies, 0.99) * 1000:0} ms, max {(AdmissionLatencies.Length > 0 ? AdmissionLatencies.Max() * 1000 : 0):0} ms
             """);
     }
 }
