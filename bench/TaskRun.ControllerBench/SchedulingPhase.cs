@@ -15,8 +15,8 @@ namespace TaskRun.ControllerBench;
 /// scheduling.maxActiveRuns = --scheduling-limit. A watch of the run Jobs counts the runs active at every
 /// moment; each Job "runs" for --run-seconds (a random time in that range) and is then marked Complete by the
 /// benchmark, as the Job controller would. Reported: the most runs ever active at once, and the admission
-/// latency: from a finish seen on the watch while the limit held (all slots taken) to the next Job seen,
-/// pairing each such freed slot with the next creation.
+/// latency: from a finish seen on the watch while runs still wait to the next Job seen, pairing each freed
+/// slot with the next creation (how long a freed slot stays empty); also for the slots freed while all were taken.
 /// </summary>
 internal static class SchedulingPhase
 {
@@ -67,7 +67,7 @@ internal static class SchedulingPhase
         var seconds = clock.Now - started;
         await stop.CancelAsync();
         await watching.ContinueWith(_ => { }, TaskScheduler.Default);
-        return new SchedulingResult(limit, options.Count, tracker.MaxActive, tracker.Latencies.ToArray(), seconds, tracker.Events);
+        return new SchedulingResult(limit, options.Count, tracker.MaxActive, tracker.Latencies.ToArray(), tracker.LatenciesAtLimit.ToArray(), seconds, tracker.Events);
     }
 
     private sealed class RunTracker(IKubernetes client, string ns, BenchOptions options, Clock clock, CancellationToken cancellationToken)
@@ -75,11 +75,13 @@ internal static class SchedulingPhase
         private readonly HashSet<string> active = [];
         private readonly HashSet<string> seen = [];
         private readonly HashSet<string> done = [];
-        private readonly Queue<double> freedAt = new();
+        private readonly Queue<(double At, bool LimitHeld)> freedAt = new();
         private readonly object gate = new();
         private readonly Random random = new(16);
 
         public ConcurrentBag<double> Latencies { get; } = [];
+
+        public ConcurrentBag<double> LatenciesAtLimit { get; } = [];
 
         public int MaxActive { get; private set; }
 
@@ -132,14 +134,15 @@ internal static class SchedulingPhase
                 Events++;
                 if (finished)
                 {
-                    // Only a slot freed while the limit held counts: then a queued run is waiting for exactly it.
+                    // A slot freed while runs still wait for theirs: how long it stays empty is the admission latency.
+                    // Those freed while every slot was taken are also kept apart (the controller had caught up).
                     var limitHeld = active.Count >= options.SchedulingLimit;
                     if (active.Remove(name))
                     {
                         done.Add(name);
-                        if (limitHeld)
+                        if (seen.Count < options.Count)
                         {
-                            freedAt.Enqueue(now);
+                            freedAt.Enqueue((now, limitHeld));
                         }
                     }
 
@@ -155,7 +158,11 @@ internal static class SchedulingPhase
                 MaxActive = Math.Max(MaxActive, active.Count);
                 if (freedAt.TryDequeue(out var freed))
                 {
-                    Latencies.Add(now - freed);
+                    Latencies.Add(now - freed.At);
+                    if (freed.LimitHeld)
+                    {
+                        LatenciesAtLimit.Add(now - freed.At);
+                    }
                 }
             }
 
@@ -195,7 +202,7 @@ internal static class SchedulingPhase
     }
 }
 
-internal sealed record SchedulingResult(int Limit, int Count, int MaxActive, double[] AdmissionLatencies, double Seconds, int JobEvents)
+internal sealed record SchedulingResult(int Limit, int Count, int MaxActive, double[] AdmissionLatencies, double[] AtLimit, double Seconds, int JobEvents)
 {
     public void Print()
     {
@@ -204,7 +211,12 @@ internal sealed record SchedulingResult(int Limit, int Count, int MaxActive, dou
             == scheduling: {Count} TaskRuns at once, scheduling.maxActiveRuns {Limit}
               all {Count} runs started and finished in {Seconds:0.0} s ({JobEvents} Job watch events)
               max active ever seen: {MaxActive} (limit {Limit})
-              admission after a slot frees at the limit (finish seen → next Job seen, {AdmissionLatencies.Length} admissions): p50 {Report.Percentile(AdmissionLatencies, 0.5) * 1000:0} ms, p99 {Report.Percentile(AdmissionLatencies, 0.99) * 1000:0} ms, max {(AdmissionLatencies.Length > 0 ? AdmissionLatencies.Max() * 1000 : 0):0} ms
+              admission after a slot frees while runs wait (finish seen → next Job seen): {Describe(AdmissionLatencies)}
+                of which freed while all {Limit} slots were taken: {Describe(AtLimit)}
             """);
     }
+
+    private static string Describe(double[] latencies) => latencies.Length == 0
+        ? "none"
+        : $"{latencies.Length} admissions, p50 {Report.Percentile(latencies, 0.5) * 1000:0} ms, p99 {Report.Percentile(latencies, 0.99) * 1000:0} ms, max {latencies.Max() * 1000:0} ms";
 }

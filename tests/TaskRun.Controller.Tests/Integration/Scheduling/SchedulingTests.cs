@@ -56,7 +56,11 @@ public sealed class SchedulingTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(Phases.Queued, (await cluster.GetAsync(ns, name)).Status?.Phase);
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Eventually.HoldsAsync(controller.MetricsTextAsync,
+            text => text.Contains("taskrun_queued{priority=\"medium\"} 3", StringComparison.Ordinal) &&
+                    text.Contains("taskrun_queued{priority=\"critical\"} 1", StringComparison.Ordinal) &&
+                    text.Contains($"taskrun_active_runs{{namespace=\"{b}\"}} 1", StringComparison.Ordinal),
+            "the queue metrics");
         Assert.Equal(2, (await cluster.JobsAsync()).Count);
         Assert.DoesNotContain(await Cluster.RunConfigMapsAsync(cluster.Client, a), c => c.Metadata.Name.StartsWith("a-zulu", StringComparison.Ordinal));
 
