@@ -48,6 +48,7 @@ public sealed class TaskRunController : IDisposable
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
+            ConfigBlocked = options.ConfigBlocked,
             Observe = taskRun => TaskRuns.Store(taskRun),
             ObserveJob = job => Jobs.Store(job),
             Admissions = Admissions,
@@ -120,6 +121,15 @@ public sealed class TaskRunController : IDisposable
         if (old?.Status?.Phase == Phases.Queued && current?.Status?.Phase != Phases.Queued)
         {
             queueKicker.Kick();
+        }
+    }
+
+    /// <summary>Looks at every cached TaskRun again: after a config change, a running TaskRun may no longer be valid.</summary>
+    public void RequeueAll()
+    {
+        foreach (var taskRun in TaskRuns.Cache.List())
+        {
+            queue.Add(ObjectKey.Of(taskRun));
         }
     }
 
@@ -221,8 +231,9 @@ public sealed class TaskRunController : IDisposable
             return;
         }
 
+        // The Event tells what failed, never what the API server sent back: a 422 body can hold another object's contents.
         await events.RecordAsync(taskRun, EventRecorder.Warning, "ReconcileError",
-            $"reconcile failed ({failures} in a row), retrying in {retryIn.TotalSeconds:0.#}s: {error.Message}", cancellationToken);
+            $"reconcile failed ({failures} in a row), retrying in {retryIn.TotalSeconds:0.#}s: {KubernetesErrors.Describe(error)}", cancellationToken);
     }
 
     private void EnqueueOwner(IKubernetesObject<V1ObjectMeta>? child)
@@ -244,7 +255,7 @@ public sealed class TaskRunController : IDisposable
                 var counts = TaskRuns.Cache.List()
                     .GroupBy(t => t.Status?.Phase ?? "Unknown")
                     .ToDictionary(g => g.Key, g => g.Count());
-                metrics.SetPhaseCounts(counts);
+                metrics.SetPhaseCounts(counts, options.WatchNamespace ?? "");
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
         }
@@ -272,4 +283,7 @@ public sealed record ControllerOptions
     public TimeSpan PhaseReportInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     public QueueKickerOptions QueueKicker { get; init; } = new();
+
+    /// <summary>Why the config fails closed (no new runs, no status changes except cleanup), or null. Null: never.</summary>
+    public Func<string?> ConfigBlocked { get; init; } = () => null;
 }

@@ -9,8 +9,9 @@ namespace TaskRun.Controller.Scheduling;
 /// without a run (cancelled, deleted), the config changed (a raised limit admits at once). It enqueues only
 /// those the plan admits now, so a burst of queued TaskRuns is not reconciled on every event. Signals are
 /// coalesced into one pass; a pass also runs every <see cref="QueueKickerOptions.Tick"/> as a safety net,
-/// updates the metrics, and every <see cref="QueueKickerOptions.PositionRefresh"/> enqueues queued TaskRuns
-/// whose recorded position has moved (so messages stay roughly right without a write per slot).
+/// updates the metrics, and every <see cref="QueueKickerOptions.PositionRefresh"/> enqueues the queued TaskRuns
+/// at the head of the queue whose recorded position has moved (so messages stay roughly right without a write
+/// per slot).
 /// </summary>
 public sealed class QueueKicker(AdmissionGate gate, Action<ObjectKey> enqueue, ObjectCache<V2TaskRun> taskRuns, SchedulingMetrics metrics,
     QueueKickerOptions options, TimeProvider time, ILogger logger) : IDisposable
@@ -75,7 +76,7 @@ public sealed class QueueKicker(AdmissionGate gate, Action<ObjectKey> enqueue, O
             {
                 enqueue(place.Candidate.Key);
             }
-            else if (refreshPositions && taskRuns.Get(place.Candidate.Key)?.Status?.Message !=
+            else if (refreshPositions && place.Position <= options.PositionRefreshDepth && taskRuns.Get(place.Candidate.Key)?.Status?.Message !=
                      QueueStatus.Message(place, snapshot.Plan.QueuedCount, snapshot.Limits, place.Candidate.Namespace))
             {
                 enqueue(place.Candidate.Key);
@@ -89,4 +90,10 @@ public sealed record QueueKickerOptions
     public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan PositionRefresh { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Only the head of the queue is refreshed: a refresh is a status write per moved TaskRun, and rewriting a
+    /// deep queue every period would put hundreds of writes in the work queue ahead of the admissions.
+    /// </summary>
+    public int PositionRefreshDepth { get; init; } = 100;
 }

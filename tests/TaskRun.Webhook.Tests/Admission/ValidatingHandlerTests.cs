@@ -101,9 +101,11 @@ public sealed class ValidatingHandlerTests
     {
         var taskRun = Reviews.MinimalTaskRun();
         taskRun["spec"]!["agent"] = new JsonObject { ["image"] = "ghcr.io/org/agent:2" };
+        Assert.False(Handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response.Allowed);
+        config.Current = ControllerConfig.Default with { Agent = new AgentConfig { AllowOverrides = true, AllowedImages = ["ghcr.io/org/*"] } };
         Assert.True(Handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response.Allowed);
 
-        config.Current = ControllerConfig.Default with { Agent = new AgentConfig { AllowOverrides = false } };
+        config.Current = ControllerConfig.Default with { Agent = new AgentConfig { AllowOverrides = false, AllowedImages = ["ghcr.io/org/*"] } };
         var response = Handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response;
 
         Assert.False(response.Allowed);
