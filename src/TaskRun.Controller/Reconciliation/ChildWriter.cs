@@ -39,7 +39,7 @@ public sealed class ChildWriter(IKubernetes client, ControllerMetrics metrics)
         // Ours: bring it up to date. The uid precondition makes sure it is still the object just checked.
         configMap.Metadata.Uid = existing.Metadata.Uid;
         await client.CoreV1.PatchNamespacedConfigMapAsync(
-            new V1Patch(configMap, V1Patch.PatchType.ApplyPatch), name, ns, fieldManager: TaskRunApi.FieldManager, force: true, cancellationToken: cancellationToken);
+            ApplyPatchBody.Of(configMap), name, ns, fieldManager: TaskRunApi.FieldManager, force: true, cancellationToken: cancellationToken);
         return ChildWrite.Written;
     }
 

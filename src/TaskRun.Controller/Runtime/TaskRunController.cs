@@ -46,6 +46,7 @@ public sealed class TaskRunController : IDisposable
         queueKicker = new QueueKicker(Admissions, queue.Add, TaskRuns.Cache, metrics.Scheduling, options.QueueKicker, time, loggers.CreateLogger<QueueKicker>());
         reconciler = new TaskRunReconciler(
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
+            new AgentMessageReader(client, loggers.CreateLogger<AgentMessageReader>()),
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
             ConfigBlocked = options.ConfigBlocked,
