@@ -75,7 +75,7 @@ want=Running
 ((node)) && want=Succeeded
 step "the seed's sample TaskRun (as v1: converted, defaulted and validated by the webhook), until $want"
 applied=$SECONDS
-kubectl apply -f deploy/samples/taskrun-v1.yaml
+kubectl apply -n orchestrator -f deploy/samples/taskrun-v1.yaml
 phase=
 for _ in $(seq 1 $((timeout * 2))); do
   phase=$(kubectl get otr auth-service-task-1001 -n orchestrator -o jsonpath='{.status.phase}' 2>/dev/null || true)

@@ -52,6 +52,15 @@ public sealed class ControlPlane
             return reusable;
         }
 
+        return await StartDedicatedAsync();
+    }
+
+    /// <summary>
+    /// A control plane of its own, never a reused one, for tests that run a controller over every namespace
+    /// (whatever other tests left in the shared one would be theirs to reconcile). Stopped with this process.
+    /// </summary>
+    public static async Task<ControlPlane> StartDedicatedAsync()
+    {
         var directory = RepositoryPaths.InRoot(".local", $"test-{System.Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
         var up = await ProcessRunner.RunAsync("bash", [RepositoryPaths.ControlPlaneScript, "up"],
             new Dictionary<string, string> { ["CONTROL_PLANE_DIR"] = directory }, timeout: TimeSpan.FromMinutes(30));

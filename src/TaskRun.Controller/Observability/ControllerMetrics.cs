@@ -120,7 +120,10 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         registry.AddBeforeCollectCallback(UpdateUnfinishedWork);
         configValid = factory.CreateGauge("taskrun_config_valid", "1 while a valid config (or the built-in one) is in use; 0 while the stored config is invalid and none is known (fail closed: not ready, no new runs).");
         configValid.Set(1);
+        Scheduling = new SchedulingMetrics(factory);
     }
+
+    public SchedulingMetrics Scheduling { get; }
 
     public long ReconcileCount => (long)(reconciliations.WithLabels("success").Value + reconciliations.WithLabels("error").Value);
 

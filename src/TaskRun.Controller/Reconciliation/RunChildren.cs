@@ -60,6 +60,7 @@ public static class RunChildren
                     Spec = new V1PodSpec
                     {
                         RestartPolicy = "Never",
+                        PriorityClassName = config.Scheduling.PriorityClassNames.GetValueOrDefault(spec.Priority ?? Priorities.Default),
                         AutomountServiceAccountToken = false,
                         SecurityContext = new V1PodSecurityContext
                         {

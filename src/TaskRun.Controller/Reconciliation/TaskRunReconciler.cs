@@ -3,6 +3,7 @@ using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using TaskRun.Controller.Runtime;
+using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
 using TaskRun.Core.Naming;
@@ -44,6 +45,11 @@ public sealed partial class TaskRunReconciler(
 
     /// <summary>How soon a TaskRun is looked at again while the config fails closed.</summary>
     public static TimeSpan BlockedRecheck { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The run queue's gate (scheduling.maxActiveRuns*); null admits every run at once.</summary>
+    public AdmissionGate? Admissions { get; init; }
+
+    public SchedulingMetrics? SchedulingMetrics { get; init; }
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
@@ -240,6 +246,13 @@ public sealed partial class TaskRunReconciler(
             }
         }
 
+        // Scheduling (docs/scheduling.md): a new Job needs a slot; without one the TaskRun waits, Queued.
+        using var admission = existing is null && Admissions is not null ? Admissions.Request(taskRun, jobName) : Admission.NotNeeded;
+        if (!admission.IsGranted)
+        {
+            return await WaitForSlotAsync(taskRun, admission, run, cancellationToken);
+        }
+
         // A Job that exists keeps the files it started with: the ConfigMap is written only with a new Job.
         if (existing is null)
         {
@@ -287,6 +300,7 @@ public sealed partial class TaskRunReconciler(
         status.StartTime ??= time.GetUtcNow().UtcDateTime;
         var message = $"run {run} started (Job {jobName})";
         var now = time.GetUtcNow().UtcDateTime;
+        var queueWait = QueueStatus.LeaveQueue(status, taskRun, run, now);
         var generation = taskRun.Metadata.Generation;
         status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.ConfigMapReady, "True", "Created", $"ConfigMap {RunNames.ConfigMap(taskRun.Metadata.Name, run)} holds the run's files", generation, now);
         status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.JobCreated, "True", "Created", $"Job {jobName} created", generation, now);
@@ -294,6 +308,33 @@ public sealed partial class TaskRunReconciler(
         if (existing is null)
         {
             await events.RecordAsync(taskRun, EventRecorder.Normal, eventReason, message, cancellationToken);
+        }
+
+        if (queueWait is { } waited)
+        {
+            SchedulingMetrics?.Admitted(waited);
+            await events.RecordAsync(taskRun, EventRecorder.Normal, ConditionReasons.Admitted, $"run {run} left the queue after {waited.TotalSeconds:0} s", cancellationToken);
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>No slot for the run: Queued with its place; or spec.cancel is set: Failed/Cancelled without a Job.</summary>
+    private async Task<ReconcileResult> WaitForSlotAsync(V2TaskRun taskRun, Admission admission, int run, CancellationToken cancellationToken)
+    {
+        var current = taskRun.Status;
+        if (admission.IsCancelled)
+        {
+            return current?.Phase == Phases.Failed && StatusConditions.Find(current.Conditions, ConditionTypes.Succeeded)?.Reason == ConditionReasons.Cancelled
+                ? ReconcileResult.Done
+                : await FinishAsync(taskRun, Phases.Failed, ConditionReasons.Cancelled, $"cancelled by spec.cancel before run {run} started; no Job was created", EventRecorder.Normal, cancellationToken);
+        }
+
+        var queued = QueueStatus.Queue(Copy(current ?? new TaskRunStatus()), taskRun, admission, time.GetUtcNow().UtcDateTime);
+        await WriteStatusAsync(taskRun, queued, cancellationToken);
+        if (current?.Phase != Phases.Queued)
+        {
+            await events.RecordAsync(taskRun, EventRecorder.Normal, ConditionReasons.Queued, queued.Message!, cancellationToken);
         }
 
         return ReconcileResult.Done;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using TaskRun.Controller.Dependencies;
 using TaskRun.Controller.Notifications;
 using TaskRun.Controller.Reconciliation;
+using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
 
@@ -24,6 +25,7 @@ public sealed class TaskRunController : IDisposable
     private readonly EventRecorder events;
     private readonly DependentsIndex dependents = new();
     private readonly NotificationDispatcher notifications;
+    private readonly QueueKicker queueKicker;
 
     public TaskRunController(
         IKubernetes client,
@@ -46,6 +48,8 @@ public sealed class TaskRunController : IDisposable
         events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
         notifications = new NotificationDispatcher(TaskRuns.Cache, new CloudEventSender(), new NotificationAcknowledger(client), events,
             config, metrics, time, loggers.CreateLogger<NotificationDispatcher>());
+        Admissions = new AdmissionGate(TaskRuns.Cache, Jobs.Cache, config, time);
+        queueKicker = new QueueKicker(Admissions, queue.Add, TaskRuns.Cache, metrics.Scheduling, options.QueueKicker, time, loggers.CreateLogger<QueueKicker>());
         reconciler = new TaskRunReconciler(
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
             new AgentMessageReader(client, loggers.CreateLogger<AgentMessageReader>()),
@@ -55,6 +59,8 @@ public sealed class TaskRunController : IDisposable
             Observe = OnTaskRunWritten,
             ObserveJob = job => Jobs.Store(job),
             NotificationsDropped = metrics.NotificationsDropped,
+            Admissions = Admissions,
+            SchedulingMetrics = metrics.Scheduling,
         };
 
         TaskRuns.Changed += (old, current) =>
@@ -64,7 +70,14 @@ public sealed class TaskRunController : IDisposable
         };
         Jobs.Changed += (old, current) => EnqueueOwner(current ?? old);
         ConfigMaps.Changed += (old, current) => EnqueueOwner(current ?? old);
+        Jobs.Changed += (old, current) => KickQueueWhenSlotFrees(old, current);
     }
+
+    /// <summary>Admission to the run queue under scheduling.maxActiveRuns* (docs/scheduling.md).</summary>
+    public AdmissionGate Admissions { get; }
+
+    /// <summary>Call when the config changed: a raised limit admits queued runs at once.</summary>
+    public void ConfigChanged() => queueKicker.Kick();
 
     public Informer<V2TaskRun> TaskRuns { get; }
 
@@ -89,6 +102,7 @@ public sealed class TaskRunController : IDisposable
             var workers = Enumerable.Range(0, options.Workers).Select(_ => WorkAsync(stop.Token)).ToList();
             workers.Add(ReportPhasesAsync(stop.Token));
             workers.Add(notifications.RunAsync(stop.Token));
+            workers.Add(queueKicker.RunAsync(stop.Token));
             await Task.WhenAll(workers);
         }
         finally
@@ -103,11 +117,31 @@ public sealed class TaskRunController : IDisposable
     {
         queue.Dispose();
         notifications.Dispose();
+        queueKicker.Dispose();
+    }
+
+    /// <summary>A Job that finished or went away frees a slot.</summary>
+    private void KickQueueWhenSlotFrees(V1Job? old, V1Job? current)
+    {
+        if (old is not null && !ActiveRuns.IsFinished(old) && (current is null || ActiveRuns.IsFinished(current)))
+        {
+            queueKicker.Kick();
+        }
+    }
+
+    /// <summary>A TaskRun that left the queue without its run starting (cancelled, deleted) may have been ahead of others.</summary>
+    private void KickQueueWhenLeft(V2TaskRun? old, V2TaskRun? current)
+    {
+        if (old?.Status?.Phase == Phases.Queued && current?.Status?.Phase != Phases.Queued)
+        {
+            queueKicker.Kick();
+        }
     }
 
     /// <summary>
     /// Our own status writes go into the cache at once, and the watch then delivers nothing newer, so they are
-    /// handed on here as the watch's changes are: to the dependents they wake and to notification delivery.
+    /// handed on here as the watch's changes are: to the dependents they wake, to notification delivery and to
+    /// the run queue (a TaskRun that left it may have held others back).
     /// </summary>
     private void OnTaskRunWritten(V2TaskRun written)
     {
@@ -131,6 +165,7 @@ public sealed class TaskRunController : IDisposable
         }
 
         notifications.Offer(current);
+        KickQueueWhenLeft(old, current);
     }
 
     /// <summary>Looks at every cached TaskRun again: after a config change, a running TaskRun may no longer be valid.</summary>
@@ -302,6 +337,8 @@ public sealed record ControllerOptions
     public WorkQueueOptions Queue { get; init; } = WorkQueueOptions.Default;
 
     public TimeSpan PhaseReportInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    public QueueKickerOptions QueueKicker { get; init; } = new();
 
     /// <summary>Why the config fails closed (no new runs, no status changes except cleanup), or null. Null: never.</summary>
     public Func<string?> ConfigBlocked { get; init; } = () => null;

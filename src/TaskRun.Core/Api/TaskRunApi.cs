@@ -71,11 +71,15 @@ public static class FileTypes
 public static class Phases
 {
     public const string Pending = "Pending";
+
+    /// <summary>Waiting for a slot under scheduling.maxActiveRuns*: no ConfigMap or Job until admitted.</summary>
+    public const string Queued = "Queued";
+    /// <summary>Waiting for its spec.dependsOn to succeed: no ConfigMap or Job yet.</summary>
     public const string Waiting = "Waiting";
     public const string Running = "Running";
     public const string Succeeded = "Succeeded";
     public const string Failed = "Failed";
-    public static readonly IReadOnlyList<string> All = [Pending, Waiting, Running, Succeeded, Failed];
+    public static readonly IReadOnlyList<string> All = [Pending, Waiting, Queued, Running, Succeeded, Failed];
 }
 
 public static class ConditionTypes
@@ -87,6 +91,9 @@ public static class ConditionTypes
 
     /// <summary>Mirrors Succeeded, for tools that read a Ready condition (kstatus, Flux, Argo CD).</summary>
     public const string Ready = "Ready";
+
+    /// <summary>Set once a TaskRun has waited in the run queue: False while queued, True once its run was admitted.</summary>
+    public const string Scheduled = "Scheduled";
 }
 
 /// <summary>Reasons of the Succeeded condition (and of the TaskRun's terminal state).</summary>
@@ -111,6 +118,8 @@ public static class ConditionReasons
 
     /// <summary>The workspace PVC exists but was neither made by the controller nor marked as a workspace by an admin.</summary>
     public const string WorkspaceNotAllowed = "WorkspaceNotAllowed";
+    public const string Queued = "Queued";
+    public const string Admitted = "Admitted";
 }
 
 /// <summary>Bounds the validator enforces; the CRD schema states the same numbers (a test checks).</summary>

@@ -29,6 +29,7 @@ public sealed record ControllerConfig
     public WorkspaceConfig Workspace { get; init; } = new();
     public TelemetryConfig Telemetry { get; init; } = new();
     public NotificationsConfig Notifications { get; init; } = new();
+    public SchedulingConfig Scheduling { get; init; } = new();
 }
 
 public sealed record JobConfig
@@ -152,6 +153,21 @@ public sealed record NotificationSink
     public IReadOnlyList<string>? Types { get; init; }
 
     public bool Wants(string phase) => Types is not { Count: > 0 } || Types.Contains(phase.ToLowerInvariant());
+}
+
+/// <summary>How many runs may be active at once, and the PriorityClass of each priority's Pods (docs/scheduling.md).</summary>
+public sealed record SchedulingConfig
+{
+    /// <summary>Runs (unfinished Jobs) active at once in the watched namespaces; 0 is unlimited.</summary>
+    public int MaxActiveRuns { get; init; }
+
+    /// <summary>Runs active at once in one namespace; 0 is unlimited.</summary>
+    public int MaxActiveRunsPerNamespace { get; init; }
+
+    /// <summary>spec.priority (low, medium, high, critical) → the run Pod's priorityClassName; a missing entry sets none.</summary>
+    public IReadOnlyDictionary<string, string> PriorityClassNames { get; init; } = new Dictionary<string, string>();
+
+    public bool IsLimited => MaxActiveRuns > 0 || MaxActiveRunsPerNamespace > 0;
 }
 
 /// <summary>A problem with one config key, e.g. <c>job.backoffLimit</c>.</summary>

@@ -116,6 +116,7 @@ public sealed class ControllerConfigParserTests
             limits: { maxFileBytes: 1 }
             workspace: { createPvc: false, storageSize: 20Gi, storageClassName: fast, accessMode: ReadWriteMany }
             telemetry: { enabled: false, otlpEndpoint: null }
+            scheduling: { maxActiveRuns: 100, maxActiveRunsPerNamespace: 10, priorityClassNames: { critical: agent-critical, low: agent.low } }
             """;
 
         var result = ControllerConfigParser.Parse(yaml);
@@ -139,6 +140,18 @@ public sealed class ControllerConfigParserTests
         Assert.Equal((false, "20Gi", "fast", "ReadWriteMany"), (c.Workspace.CreatePvc, c.Workspace.StorageSize, c.Workspace.StorageClassName, c.Workspace.AccessMode));
         Assert.False(c.Telemetry.Enabled);
         Assert.Null(c.Telemetry.OtlpEndpoint);
+        Assert.Equal((100, 10), (c.Scheduling.MaxActiveRuns, c.Scheduling.MaxActiveRunsPerNamespace));
+        Assert.Equal(new Dictionary<string, string> { ["critical"] = "agent-critical", ["low"] = "agent.low" }, c.Scheduling.PriorityClassNames);
+    }
+
+    [Fact]
+    public void Scheduling_is_unlimited_and_sets_no_PriorityClass_by_default()
+    {
+        var scheduling = ControllerConfigParser.Parse("").Config!.Scheduling;
+
+        Assert.Equal((0, 0), (scheduling.MaxActiveRuns, scheduling.MaxActiveRunsPerNamespace));
+        Assert.Empty(scheduling.PriorityClassNames);
+        Assert.False(scheduling.IsLimited);
     }
 
     [Theory]
@@ -215,6 +228,11 @@ public sealed class ControllerConfigParserTests
         { "notifications.maxAttempts 0", "notifications:\n  maxAttempts: 0\n", "notifications.maxAttempts", "at least 1" },
         { "notifications.timeoutSeconds 0", "notifications:\n  timeoutSeconds: 0\n", "notifications.timeoutSeconds", "at least 1" },
         { "notifications.maxDelaySeconds below the first delay", "notifications:\n  baseDelayMilliseconds: 5000\n  maxDelaySeconds: 2\n", "notifications.maxDelaySeconds", "below notifications.baseDelayMilliseconds (5000ms)" },
+        { "negative scheduling.maxActiveRuns", "scheduling:\n  maxActiveRuns: -1\n", "scheduling.maxActiveRuns", "at least 0" },
+        { "fractional scheduling.maxActiveRunsPerNamespace", "scheduling:\n  maxActiveRunsPerNamespace: 2.5\n", "scheduling.maxActiveRunsPerNamespace", "integer" },
+        { "unknown priority in scheduling.priorityClassNames", "scheduling:\n  priorityClassNames:\n    urgent: agent-urgent\n", "scheduling.priorityClassNames.urgent", "not a known key" },
+        { "PriorityClass name not a DNS name", "scheduling:\n  priorityClassNames:\n    high: High_Priority\n", "scheduling.priorityClassNames.high", "" },
+        { "typo in scheduling key", "scheduling:\n  maxActiveRun: 3\n", "scheduling.maxActiveRun", "not a known key" },
     };
 
     [Fact]

@@ -38,6 +38,15 @@ public sealed class CrdPrinterColumnsTests
 
     [Theory]
     [MemberData(nameof(Versions))]
+    public void Only_the_message_is_left_to_wide_output(string version)
+    {
+        var wide = Columns(version).Where(c => c["priority"]?.ToJsonString() is { } priority && priority != "0").Select(c => (string?)c["name"]);
+
+        Assert.Equal(["Message"], wide);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
     public void Every_column_reads_a_field_the_schema_declares_with_a_matching_type(string version)
     {
         var schema = Crd.Schema(version);
