@@ -1,7 +1,7 @@
 // A scripted stand-in for the Anthropic Messages API, for running the real Claude Code CLI offline in the
 // local real-agent image (a test and demo tool, never part of a production agent).
 //
-// Usage: local-model -listen 127.0.0.1:PORT -result /abs/path/RESULT.md -log /path/requests.log
+// Usage: local-model -listen 127.0.0.1:PORT -result /abs/path/RESULT.md -log /path/requests.log [-ready FILE]
 //
 // The script, per request to /v1/messages:
 //   - a request whose conversation contains the text "local-model: fail" gets an API error (HTTP 400), so a
@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -45,6 +46,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:8088", "address to listen on (loopback only)")
 	result := flag.String("result", "", "absolute path of the file the first turn asks the CLI to write")
 	logPath := flag.String("log", "", "file that receives every request body, one per line")
+	ready := flag.String("ready", "", "file created once the server listens")
 	flag.Parse()
 	if *result == "" || *logPath == "" {
 		log.Fatal("local-model: -result and -log are required")
@@ -53,8 +55,17 @@ func main() {
 	if err != nil {
 		log.Fatalf("local-model: %v", err)
 	}
+	listener, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Fatalf("local-model: %v", err)
+	}
+	if *ready != "" {
+		if err := os.WriteFile(*ready, nil, 0o600); err != nil {
+			log.Fatalf("local-model: %v", err)
+		}
+	}
 	s := &server{resultPath: *result, logFile: logFile}
-	log.Fatal(http.ListenAndServe(*listen, s))
+	log.Fatal(http.Serve(listener, s))
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
