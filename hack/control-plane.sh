@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
 # One-command real Kubernetes control plane (etcd + kube-apiserver) for tests and
-# local runs, in the spirit of controller-runtime's envtest. No scheduler, kubelet
-# or controller-manager: objects are stored and served, nothing runs them.
+# local runs, in the spirit of controller-runtime's envtest; with --node, also a one-node
+# cluster (kube-controller-manager, kube-scheduler, containerd, kubelet) that runs Pods.
+# Without --node, no scheduler, kubelet or controller-manager: objects are stored and
+# served, nothing runs them (tests drive Job status by hand).
 #
 # Usage: hack/control-plane.sh <command>
-#   up                 install what is missing, build kube-apiserver once (cached),
-#                      start etcd + kube-apiserver on free loopback ports, wait for /readyz
+#   up [--node]        install what is missing, build the Kubernetes binaries once (cached),
+#                      start etcd + kube-apiserver on free loopback ports, wait for /readyz;
+#                      --node: also the node (one per machine, needs root and cgroups; see
+#                      docs/local-node.md), waits until it is Ready
 #   down               stop exactly the processes `up` started (by pid) and remove the data dir
+#   node-check         exit 0 if this machine can run the node, else print why and exit 1
 #   status             print running/not running, pids, ports, readyz (exit 0 only when running)
 #   env                print the env file (export lines: KUBECONFIG, ETCD_ENDPOINT, ...)
 #   restart-apiserver  restart only kube-apiserver (same flags, port and etcd), wait for /readyz
-#   build              only install build dependencies and build/cache kube-apiserver
+#   build              only install build dependencies and build/cache kube-apiserver,
+#                      kube-controller-manager, kube-scheduler, kubelet and pause
 #
 # Environment:
 #   CONTROL_PLANE_DIR  data dir of this instance (default: <repo>/.local/control-plane);
 #                      set it to run an independent instance, e.g. from a test fixture.
 #                      Only the default instance also gets <repo>/.local/kubeconfig.
-#   XDG_CACHE_HOME     the built kube-apiserver is cached under
+#   XDG_CACHE_HOME     the built binaries are cached under
 #                      ${XDG_CACHE_HOME:-$HOME/.cache}/taskrun-orchestrator/
+#   APT_LOCK_TIMEOUT   seconds to wait for a held dpkg/apt lock (default 900)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,17 +32,21 @@ readonly REPO_ROOT
 readonly KUBE_VERSION=1.20.2
 # Bump PATCHLEVEL whenever the build recipe or the patches below change: it is part
 # of the cache key, so a stale binary is never reused.
-readonly PATCHLEVEL=p1
+#   p2: kube-controller-manager, kube-scheduler, kubelet (with the node patches) and pause built beside kube-apiserver.
+readonly PATCHLEVEL=p2
 readonly GO_BIN_DIR=/usr/lib/go-1.19/bin
 readonly CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/taskrun-orchestrator"
-readonly BIN_DIR="$CACHE_ROOT/kube-apiserver-$KUBE_VERSION-$PATCHLEVEL"
+readonly BIN_DIR="$CACHE_ROOT/kubernetes-$KUBE_VERSION-$PATCHLEVEL"
 readonly APISERVER_BIN="$BIN_DIR/kube-apiserver"
-readonly BUILD_LOG="$CACHE_ROOT/kube-apiserver-$KUBE_VERSION-$PATCHLEVEL.build.log"
+readonly BUILD_LOG="$CACHE_ROOT/kubernetes-$KUBE_VERSION-$PATCHLEVEL.build.log"
+# Everything one build makes; the build is complete when all of them exist.
+readonly KUBE_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+readonly BUILT_FILES=("${KUBE_COMMANDS[@]}" pause)
 readonly DEFAULT_DIR="$REPO_ROOT/.local/control-plane"
 readonly DEFAULT_KUBECONFIG_LINK="$REPO_ROOT/.local/kubeconfig"
 
 readonly RUNTIME_PACKAGES=(etcd-server etcd-client openssl curl busybox)
-readonly BUILD_PACKAGES=(golang-1.19-go make rsync dpkg-dev xz-utils
+readonly BUILD_PACKAGES=(golang-1.19-go make rsync dpkg-dev xz-utils gcc libc6-dev
   golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev)
 
 readonly ETCD_START_TIMEOUT=30
@@ -100,6 +111,11 @@ PORTS_FILE="$CP_DIR/ports"
 
 is_default_instance() { [[ $CP_DIR == "$DEFAULT_DIR" ]]; }
 
+# The node (--node): its functions, paths and the local images.
+# shellcheck source=hack/lib/node.sh
+source "$REPO_ROOT/hack/lib/node.sh"
+WANT_NODE=0
+
 # ---------------------------------------------------------------------------
 # Packages
 # ---------------------------------------------------------------------------
@@ -111,6 +127,34 @@ need_root_for() {
     command -v sudo >/dev/null || die "not root and no sudo: cannot $*"
     SUDO=(sudo)
   fi
+}
+
+# apt-get that waits for the dpkg and apt locks (another apt-get, unattended-upgrades) instead of failing at
+# once; gives up after APT_LOCK_TIMEOUT seconds (default 900). Output goes to $CACHE_ROOT/apt.log.
+apt_get_wait() {
+  local apt_log="$CACHE_ROOT/apt.log" deadline=$((SECONDS + ${APT_LOCK_TIMEOUT:-900})) rc attempt_log
+  mkdir -p "$CACHE_ROOT"
+  attempt_log=$(mktemp)
+  while true; do
+    rc=0
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 "$@" >"$attempt_log" 2>&1 || rc=$?
+    cat "$attempt_log" >>"$apt_log"
+    if ((rc != 0)) && grep -qiE 'could not get lock|unable to acquire the dpkg|unable to lock|is held by process' "$attempt_log" \
+      && ((SECONDS < deadline)); then
+      log "apt-get $1: the dpkg/apt lock is held by another process; waiting for it"
+      sleep 5
+      continue
+    fi
+    rm -f "$attempt_log"
+    return "$rc"
+  done
+}
+
+apt_update_once() {
+  ((APT_UPDATED == 0)) || return 0
+  need_root_for "run apt-get update"
+  apt_get_wait update || { show_log_tail "$CACHE_ROOT/apt.log"; die "apt-get update failed (log: $CACHE_ROOT/apt.log)"; }
+  APT_UPDATED=1
 }
 
 # Install the given Debian packages that are not installed yet; no apt call at
@@ -127,21 +171,22 @@ ensure_packages() {
   local apt_log="$CACHE_ROOT/apt.log"
   mkdir -p "$CACHE_ROOT"
   log "installing Debian packages: ${missing[*]} (log: $apt_log)"
-  local etcd_was_active=0
-  systemd_running && systemctl is-active --quiet etcd 2>/dev/null && etcd_was_active=1
-  if ((APT_UPDATED == 0)); then
-    "${SUDO[@]}" apt-get update >"$apt_log" 2>&1 || { show_log_tail "$apt_log"; die "apt-get update failed (log: $apt_log)"; }
-    APT_UPDATED=1
-  fi
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >>"$apt_log" 2>&1 \
+  # Services these packages start where systemd runs (etcd on 2379, containerd on /run/containerd): we never
+  # use them (our instances have their own ports, sockets and state), so do not leave running what only our
+  # install started.
+  local services=() service
+  for service in etcd containerd; do
+    if systemd_running && ! systemctl is-active --quiet "$service" 2>/dev/null; then services+=("$service"); fi
+  done
+  apt_update_once
+  apt_get_wait install -y --no-install-recommends "${missing[@]}" \
     || { show_log_tail "$apt_log"; die "apt-get install ${missing[*]} failed (log: $apt_log)"; }
-  # The etcd-server package starts a system etcd on 2379 where systemd runs.
-  # We never use it (our ports are picked free), but do not leave one running
-  # that only our install started.
-  if ((etcd_was_active == 0)) && systemd_running && systemctl is-active --quiet etcd 2>/dev/null; then
-    log "stopping and disabling the system etcd service that the etcd-server package started"
-    "${SUDO[@]}" systemctl disable --now etcd >>"$apt_log" 2>&1 || log "warning: could not stop the system etcd service"
-  fi
+  for service in "${services[@]+"${services[@]}"}"; do
+    if systemctl is-active --quiet "$service" 2>/dev/null; then
+      log "stopping and disabling the system $service service that the package install started"
+      "${SUDO[@]}" systemctl disable --now "$service" >>"$apt_log" 2>&1 || log "warning: could not stop the system $service service"
+    fi
+  done
 }
 
 systemd_running() { [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; }
@@ -234,6 +279,59 @@ patch_vendor() {
   done
 }
 
+# kubelet patches for a shared machine (see docs/local-node.md):
+# - never rewrite the host's sysctls (stock kubelet sets kernel.panic, kernel.panic_on_oops and
+#   vm.overcommit_memory); only warn. (protectKernelDefaults=true would refuse to start instead.)
+# - the pod and container log directories, hard-coded to /var/log/{pods,containers} in 1.20, come from
+#   KUBELET_POD_LOGS_DIR / KUBELET_CONTAINER_LOGS_DIR when set, so a local node keeps them in its own dir.
+patch_kubelet() {
+  local tree=$1
+  local cm=$tree/pkg/kubelet/cm/container_manager_linux.go
+  grep -qP '^\tb := KernelTunableModify$' "$cm" || { echo "kubelet patch: KernelTunableModify line not found"; return 1; }
+  sed -i 's/^\tb := KernelTunableModify$/\tb := KernelTunableWarn \/\/ local node: never modify host sysctls/' "$cm"
+
+  local manager=$tree/pkg/kubelet/kuberuntime/kuberuntime_manager.go legacy=$tree/pkg/kubelet/kuberuntime/legacy.go
+  local kubelet=$tree/pkg/kubelet/kubelet.go
+  grep -qP '^\tpodLogsRootDirectory = "/var/log/pods"$' "$manager" || { echo "kubelet patch: podLogsRootDirectory not found"; return 1; }
+  grep -qP '^\tlegacyContainerLogsDir = "/var/log/containers"$' "$legacy" || { echo "kubelet patch: legacyContainerLogsDir not found"; return 1; }
+  grep -qP '^\tContainerLogsDir = "/var/log/containers"$' "$kubelet" || { echo "kubelet patch: ContainerLogsDir not found"; return 1; }
+  # Drop the constants; variables of the same names (below) take their place.
+  sed -i '/^\tpodLogsRootDirectory = "\/var\/log\/pods"$/d' "$manager"
+  sed -i '/^\tlegacyContainerLogsDir = "\/var\/log\/containers"$/d' "$legacy"
+  sed -i '/^\tContainerLogsDir = "\/var\/log\/containers"$/d' "$kubelet"
+  cat >"$tree/pkg/kubelet/kuberuntime/local_node_log_dirs.go" <<'GO'
+package kuberuntime
+
+import "os"
+
+// Local node patch: log directories from the environment, defaulting to the stock paths.
+var (
+	podLogsRootDirectory   = envOrDefault("KUBELET_POD_LOGS_DIR", "/var/log/pods")
+	legacyContainerLogsDir = envOrDefault("KUBELET_CONTAINER_LOGS_DIR", "/var/log/containers")
+)
+
+func envOrDefault(key, fallback string) string {
+	if value := os.Getenv(key); value != "" {
+		return value
+	}
+	return fallback
+}
+GO
+  cat >"$tree/pkg/kubelet/local_node_log_dirs.go" <<'GO'
+package kubelet
+
+import "os"
+
+// ContainerLogsDir is the location of container logs (local node patch: KUBELET_CONTAINER_LOGS_DIR).
+var ContainerLogsDir = func() string {
+	if value := os.Getenv("KUBELET_CONTAINER_LOGS_DIR"); value != "" {
+		return value
+	}
+	return "/var/log/containers"
+}()
+GO
+}
+
 # The actual build, run inside a fresh work dir; all output goes to the build log.
 build_in_workdir() {
   local work=$1
@@ -241,50 +339,71 @@ build_in_workdir() {
   fetch_kubernetes_source
   dpkg-source -x kubernetes_*.dsc kubernetes
   patch_vendor "$work/kubernetes"
+  patch_kubelet "$work/kubernetes"
   # Kubernetes 1.20's make builds in GOPATH mode (GO111MODULE=off) from vendor/;
-  # GOPROXY=off and GOFLAGS= make sure Go never tries the network.
+  # GOPROXY=off and GOFLAGS= make sure Go never tries the network. One make for all four commands:
+  # the code generators run once and the Go build cache is shared.
+  local what=() cmd
+  for cmd in "${KUBE_COMMANDS[@]}"; do what+=("cmd/$cmd"); done
   env PATH="$GO_BIN_DIR:$PATH" GOPROXY=off GOFLAGS= GOTOOLCHAIN=local CGO_ENABLED=0 \
     GOCACHE="$work/gocache" GOPATH="$work/gopath" HOME="$work" \
-    make -C "$work/kubernetes" WHAT=cmd/kube-apiserver
-  "$work/kubernetes/_output/bin/kube-apiserver" --version
+    make -C "$work/kubernetes" WHAT="${what[*]}"
+  for cmd in "${KUBE_COMMANDS[@]}"; do "$work/kubernetes/_output/bin/$cmd" --version; done
+  # The Pod sandbox ("pause") binary, from Kubernetes' own source, static: no registry serves its image here.
+  gcc -Os -static -Wall -DVERSION="$KUBE_VERSION-$PATCHLEVEL" -o "$work/pause" "$work/kubernetes/build/pause/linux/pause.c"
+  strip "$work/pause"
 }
 
-build_apiserver() {
-  [[ -x $APISERVER_BIN ]] && return 0
+built() {
+  local f
+  for f in "${BUILT_FILES[@]}"; do [[ -x $BIN_DIR/$f ]] || return 1; done
+}
+
+build_binaries() {
+  built && return 0
   ensure_packages "${BUILD_PACKAGES[@]}"
   mkdir -p "$CACHE_ROOT"
-  # One build at a time per cache: a concurrent `up` waits and then reuses the binary.
+  # One build at a time per cache: a concurrent `up` waits and then reuses the binaries.
+  # The lock file lives in locks/ and build dirs are work.*, so removing stale build dirs can never remove
+  # the lock file another build is holding (that would let a third build in).
   local lock_fd
-  exec {lock_fd}>"$CACHE_ROOT/build.lock"
+  mkdir -p "$CACHE_ROOT/locks"
+  exec {lock_fd}>"$CACHE_ROOT/locks/build.lock"
   if ! flock -n "$lock_fd"; then
-    log "another process is building kube-apiserver; waiting for it"
+    log "another process is building Kubernetes; waiting for it"
     flock "$lock_fd"
   fi
-  if [[ -x $APISERVER_BIN ]]; then exec {lock_fd}>&-; return 0; fi
+  if built; then exec {lock_fd}>&-; return 0; fi
   # We hold the lock, so any leftover build dir is from an interrupted build.
-  rm -rf "$CACHE_ROOT"/build.*
+  rm -rf "$CACHE_ROOT"/work.*
 
   local work
-  work=$(mktemp -d "$CACHE_ROOT/build.XXXXXX")
+  work=$(mktemp -d "$CACHE_ROOT/work.XXXXXX")
   CLEANUP_PATHS+=("$work")
-  log "building kube-apiserver $KUBE_VERSION ($PATCHLEVEL) from Debian's kubernetes source; takes ~5 min (log: $BUILD_LOG)"
+  log "building ${KUBE_COMMANDS[*]} $KUBE_VERSION ($PATCHLEVEL) from Debian's kubernetes source; takes ~10 min on 2 cores (log: $BUILD_LOG)"
   local start=$SECONDS
   if ! run_checked build_in_workdir "$work" >"$BUILD_LOG" 2>&1; then
     show_log_tail "$BUILD_LOG"
-    die "building kube-apiserver failed (log: $BUILD_LOG)"
+    die "building Kubernetes failed (log: $BUILD_LOG)"
   fi
   mkdir -p "$BIN_DIR"
-  cp -L "$work/kubernetes/_output/bin/kube-apiserver" "$BIN_DIR/.kube-apiserver.tmp"
   {
     echo "kubernetes source: $(cd "$work" && ls kubernetes_*.dsc)"
     echo "go: $("$GO_BIN_DIR/go" version)"
-    echo "patches: vendor github.com/modern-go/reflect2 -> v1.0.2, github.com/json-iterator/go -> v1.1.12 (Debian gocode sources)"
-    echo "built: $(date -u +%FT%TZ)"
+    echo "patches: vendor github.com/modern-go/reflect2 -> v1.0.2, github.com/json-iterator/go -> v1.1.12 (Debian gocode sources);"
+    echo "  kubelet: host sysctls only warned about, log dirs from KUBELET_POD_LOGS_DIR / KUBELET_CONTAINER_LOGS_DIR"
+    echo "pause: build/pause/linux/pause.c, gcc -static"
+    echo "built: $(date -u +%FT%TZ) in $((SECONDS - start)) s"
   } >"$BIN_DIR/BUILD-INFO"
-  # Atomic rename: readers see either no binary or a complete one.
-  mv -f "$BIN_DIR/.kube-apiserver.tmp" "$APISERVER_BIN"
+  # Atomic renames, kube-apiserver last: readers see either no binary or a complete one.
+  local f
+  cp -L "$work/pause" "$BIN_DIR/.pause.tmp" && mv -f "$BIN_DIR/.pause.tmp" "$BIN_DIR/pause"
+  for f in kube-controller-manager kube-scheduler kubelet kube-apiserver; do
+    cp -L "$work/kubernetes/_output/bin/$f" "$BIN_DIR/.$f.tmp"
+    mv -f "$BIN_DIR/.$f.tmp" "$BIN_DIR/$f"
+  done
   exec {lock_fd}>&-
-  log "built $APISERVER_BIN in $((SECONDS - start))s"
+  log "built ${BUILT_FILES[*]} into $BIN_DIR in $((SECONDS - start))s"
 }
 
 # ---------------------------------------------------------------------------
@@ -420,7 +539,8 @@ wait_until() {
 instance_running() {
   load_env 2>/dev/null || return 1
   pid_is_ours "${ETCD_PID:-}" && pid_is_ours "${KUBE_APISERVER_PID:-}" \
-    && etcd_healthy "$ETCD_ENDPOINT" && apiserver_ready "$KUBE_APISERVER_URL"
+    && etcd_healthy "$ETCD_ENDPOINT" && apiserver_ready "$KUBE_APISERVER_URL" \
+    && { ! node_mode || node_running; }
 }
 
 # ---------------------------------------------------------------------------
@@ -492,12 +612,17 @@ write_apiserver_args() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local
     --service-account-key-file="$CP_DIR/sa.pub"
     --service-account-signing-key-file="$CP_DIR/sa.key"
-    # No controller-manager creates the `default` ServiceAccount, so this admission
-    # plugin would reject every Pod (envtest disables it for the same reason).
-    --disable-admission-plugins=ServiceAccount
     --allow-privileged=true
     --feature-gates=TTLAfterFinished=true
   )
+  if node_mode; then
+    # The node's controller-manager creates the `default` ServiceAccounts; the API server reaches the kubelet.
+    mapfile -t -O "${#args[@]}" args < <(node_apiserver_args)
+  else
+    # No controller-manager creates the `default` ServiceAccount, so this admission
+    # plugin would reject every Pod (envtest disables it for the same reason).
+    args+=(--disable-admission-plugins=ServiceAccount)
+  fi
   printf '%s\n' "${args[@]}" >"$APISERVER_ARGS_FILE"
 }
 
@@ -565,6 +690,10 @@ write_env_file() {
     for key in CONTROL_PLANE_DIR KUBECONFIG KUBE_APISERVER_URL ETCD_ENDPOINT KUBE_APISERVER_PID ETCD_PID; do
       printf 'export %s=%q\n' "$key" "${!key}"
     done
+    if node_mode; then
+      echo "export CONTROL_PLANE_NODE=1"
+      node_env_lines
+    fi
   } >"$tmp"
   mv -f "$tmp" "$ENV_FILE"
 }
@@ -579,9 +708,11 @@ start_instance() {
   log "starting etcd on $etcd_url (log: $ETCD_LOG)"
   start_etcd "$etcd_port" "$etcd_peer_port"
   log "starting kube-apiserver on $apiserver_url (log: $APISERVER_LOG)"
+  if node_mode; then node_pki; fi
   write_apiserver_args "$apiserver_port" "$etcd_url"
   start_apiserver "$apiserver_url"
   write_kubeconfig "$apiserver_url"
+  if node_mode; then start_node; fi
 
   CONTROL_PLANE_DIR=$CP_DIR KUBECONFIG=$KUBECONFIG_FILE KUBE_APISERVER_URL=$apiserver_url ETCD_ENDPOINT=$etcd_url \
     KUBE_APISERVER_PID=$(read_pid "$APISERVER_PID_FILE") ETCD_PID=$(read_pid "$ETCD_PID_FILE") write_env_file
@@ -593,6 +724,7 @@ start_instance() {
 # Stop this instance's processes: apiserver first (without etcd it can ignore
 # SIGTERM for minutes), then etcd.
 stop_instance() {
+  stop_node
   stop_pid kube-apiserver "$(read_pid "$APISERVER_PID_FILE")" "$STOP_GRACE_SECONDS"
   stop_pid etcd "$(read_pid "$ETCD_PID_FILE")" "$STOP_GRACE_SECONDS"
 }
@@ -600,7 +732,11 @@ stop_instance() {
 remove_dir() {
   [[ -d $CP_DIR ]] || return 0
   dir_is_ours || die "$CP_DIR is not empty and was not created by this script (no $MARKER); not removing it"
-  rm -rf -- "$CP_DIR"
+  # Never delete through a mount (a Pod volume the node left behind).
+  if findmnt -rn -o TARGET 2>/dev/null | grep -qF -- "$CP_DIR/"; then
+    die "mounts remain under $CP_DIR (findmnt | grep $CP_DIR); not removing it"
+  fi
+  rm -rf --one-file-system -- "$CP_DIR"
   if is_default_instance && [[ -L $DEFAULT_KUBECONFIG_LINK ]]; then rm -f "$DEFAULT_KUBECONFIG_LINK"; fi
 }
 
@@ -610,6 +746,11 @@ print_summary() {
 control-plane: ready ($CP_DIR)
   kube-apiserver  $KUBE_APISERVER_URL  pid $KUBE_APISERVER_PID  log $APISERVER_LOG
   etcd            $ETCD_ENDPOINT  pid $ETCD_PID  log $ETCD_LOG
+$(if node_mode; then cat <<NODE
+  node $NODE_NAME     kube-controller-manager pid $KUBE_CONTROLLER_MANAGER_PID, kube-scheduler pid $KUBE_SCHEDULER_PID,
+                  containerd pid $CONTAINERD_PID ($CONTAINERD_ADDRESS), kubelet pid $KUBELET_PID; logs $NODE_DIR/*.log
+NODE
+fi)
   kubeconfig      $KUBECONFIG_FILE$(is_default_instance && echo " (also $DEFAULT_KUBECONFIG_LINK)")
   env             source $ENV_FILE
 EOF
@@ -620,15 +761,26 @@ EOF
 # ---------------------------------------------------------------------------
 
 cmd_build() {
-  build_apiserver
-  log "kube-apiserver: $APISERVER_BIN"
+  build_binaries
+  log "binaries: $BIN_DIR (${BUILT_FILES[*]})"
 }
 
 cmd_up() {
+  if ((WANT_NODE)); then
+    local reason
+    reason=$(node_unsupported_reason)
+    [[ -z $reason ]] || die "this machine cannot run the node: $reason"
+  fi
   ensure_packages "${RUNTIME_PACKAGES[@]}"
-  build_apiserver
+  if ((WANT_NODE)); then ensure_packages "${NODE_PACKAGES[@]}"; fi
+  build_binaries
   lock_instance
   if instance_running; then
+    if ((WANT_NODE)) && ! node_mode; then
+      die "$CP_DIR runs without a node; stop it first ('$0 down') to start it with --node"
+    elif ((!WANT_NODE)) && node_mode; then
+      die "$CP_DIR runs with a node; stop it first ('$0 down') to start it without"
+    fi
     log "already running"
     print_summary
     return 0
@@ -643,6 +795,10 @@ cmd_up() {
   fi
   prepare_dir
   generate_credentials
+  if ((WANT_NODE)); then
+    mkdir -p "$NODE_DIR" && touch "$NODE_MARKER"
+    node_claim
+  fi
   # If startup fails, do not leave half an instance running.
   if ! run_checked start_instance; then
     stop_instance
@@ -686,6 +842,18 @@ cmd_status() {
   echo "  etcd:           $ETCD_ENDPOINT  $etcd_state"
   echo "  kube-apiserver: $KUBE_APISERVER_URL  $apiserver_state"
   echo "  kubeconfig:     $KUBECONFIG"
+  if node_mode; then
+    local name pid
+    for name in kube-controller-manager kube-scheduler containerd kubelet; do
+      pid=$(read_pid "$NODE_DIR/$name.pid")
+      if pid_is_ours "$pid"; then
+        printf '  %-24s running, pid %s\n' "$name:" "$pid"
+      else
+        printf '  %-24s NOT running (recorded pid %s)\n' "$name:" "$pid"
+        ok=1
+      fi
+    done
+  fi
   return "$ok"
 }
 
@@ -712,10 +880,26 @@ usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
 }
 
+cmd_node_check() {
+  local reason
+  reason=$(node_unsupported_reason)
+  if [[ -n $reason ]]; then
+    echo "$reason"
+    return 1
+  fi
+}
+
 main() {
   local cmd=${1:-}
   case $cmd in
-    up) cmd_up ;;
+    up)
+      case ${2:-} in
+        --node) WANT_NODE=1 ;;
+        "") ;;
+        *) usage >&2; exit 2 ;;
+      esac
+      cmd_up ;;
+    node-check) cmd_node_check ;;
     down) cmd_down ;;
     status) cmd_status ;;
     env) cmd_env ;;

@@ -20,7 +20,7 @@ stop_test_control_planes() {
 }
 trap stop_test_control_planes EXIT
 
-echo "== preparing the control plane (installs packages and builds kube-apiserver on first use)"
+echo "== preparing the control plane (installs packages and builds the Kubernetes binaries on first use)"
 bash hack/control-plane.sh build
 
 echo "== building"

@@ -23,6 +23,9 @@ public sealed class DotnetProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The program's pid (the shell that started it exec'd into it).</summary>
+    public int Id => process.Id;
+
     public static DotnetProcess Start(string dll, IEnumerable<string> arguments, string logPath)
     {
         var start = new ProcessStartInfo("bash") { UseShellExecute = false, WorkingDirectory = RepositoryPaths.Root };

@@ -28,6 +28,7 @@ public static class StatusComparer
         StartTime = Seconds(status.StartTime),
         CompletionTime = Seconds(status.CompletionTime),
         Message = status.Message,
+        AgentMessage = status.AgentMessage,
         ObservedGeneration = status.ObservedGeneration,
         ObservedRetryAttempt = status.ObservedRetryAttempt,
         RetryCount = status.RetryCount,

@@ -22,6 +22,7 @@ public sealed class TaskRunReconciler(
     ObjectCache<V1Job> jobs,
     TaskRunWriter taskRunWriter,
     ChildWriter childWriter,
+    AgentMessageReader agentMessages,
     EventRecorder events,
     Func<ControllerConfig> config,
     TimeProvider time,
@@ -144,7 +145,8 @@ public sealed class TaskRunReconciler(
         var complete = JobCondition(job, "Complete");
         if (complete is not null)
         {
-            return await FinishAsync(taskRun, Phases.Succeeded, ConditionReasons.Succeeded, $"run {run} succeeded", EventRecorder.Normal, cancellationToken);
+            var said = await agentMessages.ReadAsync(job, cancellationToken);
+            return await FinishAsync(taskRun, Phases.Succeeded, ConditionReasons.Succeeded, $"run {run} succeeded{AgentSaid(said)}", EventRecorder.Normal, cancellationToken, said);
         }
 
         var failed = JobCondition(job, "Failed");
@@ -158,16 +160,17 @@ public sealed class TaskRunReconciler(
         var retryable = settings.Retry.RetryOn.Contains(reason);
         var maxRetries = taskRun.Spec.Retry?.MaxRetries ?? settings.Retry.MaxRetries;
         var used = status.RetryCount ?? 0;
-        var why = $"run {run} failed: Job {job.Metadata.Name} {reason}{(string.IsNullOrEmpty(failed.Message) ? "" : $" ({failed.Message})")}";
+        var agentMessage = await agentMessages.ReadAsync(job, cancellationToken);
+        var why = $"run {run} failed: Job {job.Metadata.Name} {reason}{(string.IsNullOrEmpty(failed.Message) ? "" : $" ({failed.Message})")}{AgentSaid(agentMessage)}";
         if (!retryable)
         {
             var terminal = reason == RetryConfig.DeadlineExceeded ? ConditionReasons.TimedOut : ConditionReasons.Failed;
-            return await FinishAsync(taskRun, Phases.Failed, terminal, $"{why}; {reason} is not in retry.retryOn", EventRecorder.Warning, cancellationToken);
+            return await FinishAsync(taskRun, Phases.Failed, terminal, $"{why}; {reason} is not in retry.retryOn", EventRecorder.Warning, cancellationToken, agentMessage);
         }
 
         if (used >= maxRetries)
         {
-            return await FinishAsync(taskRun, Phases.Failed, ConditionReasons.RetriesExhausted, $"{why}; all {maxRetries} automatic retries used", EventRecorder.Warning, cancellationToken);
+            return await FinishAsync(taskRun, Phases.Failed, ConditionReasons.RetriesExhausted, $"{why}; all {maxRetries} automatic retries used", EventRecorder.Warning, cancellationToken, agentMessage);
         }
 
         var delay = Backoff.Delay(TimeSpan.FromSeconds(settings.Retry.BaseDelaySeconds), TimeSpan.FromSeconds(settings.Retry.MaxDelaySeconds), used, random);
@@ -176,6 +179,7 @@ public sealed class TaskRunReconciler(
         var next = Copy(status);
         next.Phase = Phases.Pending;
         next.Message = message;
+        next.AgentMessage = agentMessage;
         next.NextRetryTime = now + delay;
         next.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "Unknown", ConditionReasons.RetryScheduled, message, taskRun.Metadata.Generation, now);
         await WriteStatusAsync(taskRun, next, cancellationToken);
@@ -226,6 +230,7 @@ public sealed class TaskRunReconciler(
         status.RetryCount = retryCount;
         status.NextRetryTime = null;
         status.CompletionTime = null;
+        status.AgentMessage = null;
         status.ObservedRetryAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
         status.StartTime ??= time.GetUtcNow().UtcDateTime;
         var message = $"run {run} started (Job {jobName})";
@@ -261,12 +266,14 @@ public sealed class TaskRunReconciler(
         return status;
     }
 
-    private async Task<ReconcileResult> FinishAsync(V2TaskRun taskRun, string phase, string reason, string message, string eventType, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> FinishAsync(
+        V2TaskRun taskRun, string phase, string reason, string message, string eventType, CancellationToken cancellationToken, string? agentMessage = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var status = Copy(taskRun.Status ?? new TaskRunStatus());
         status.Phase = phase;
         status.Message = message;
+        status.AgentMessage = agentMessage;
         status.CompletionTime = now;
         status.NextRetryTime = null;
         status.ObservedRetryAttempt ??= taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
@@ -344,6 +351,9 @@ public sealed class TaskRunReconciler(
         return updated;
     }
 
+    /// <summary>The agent's last words, quoted in status.message (they are also in status.agentMessage).</summary>
+    private static string AgentSaid(string? agentMessage) => agentMessage is null ? "" : $"; the agent said: {agentMessage}";
+
     private static bool HasContents(V2TaskRun taskRun) => taskRun.Spec.Files?.All(f => f?.Content is not null) == true;
 
     private static V1JobCondition? JobCondition(V1Job job, string type) =>
@@ -359,6 +369,7 @@ public sealed class TaskRunReconciler(
         StartTime = status.StartTime,
         CompletionTime = status.CompletionTime,
         Message = status.Message,
+        AgentMessage = status.AgentMessage,
         ObservedGeneration = status.ObservedGeneration,
         ObservedRetryAttempt = status.ObservedRetryAttempt,
         RetryCount = status.RetryCount,

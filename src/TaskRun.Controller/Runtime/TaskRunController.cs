@@ -42,6 +42,7 @@ public sealed class TaskRunController : IDisposable
         events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
         reconciler = new TaskRunReconciler(
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
+            new AgentMessageReader(client, loggers.CreateLogger<AgentMessageReader>()),
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
             Observe = taskRun => TaskRuns.Store(taskRun),

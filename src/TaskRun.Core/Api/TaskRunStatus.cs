@@ -31,6 +31,12 @@ public sealed class TaskRunStatus
     [JsonPropertyName("message")]
     public string? Message { get; set; }
 
+    /// <summary>
+    /// The agent container's termination message when the current run finished (≤ 1 KiB, control characters removed).
+    /// </summary>
+    [JsonPropertyName("agentMessage")]
+    public string? AgentMessage { get; set; }
+
     [JsonPropertyName("observedGeneration")]
     public long? ObservedGeneration { get; set; }
 

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using TaskRun.Core.Api;
+using TaskRun.Core.Naming;
+using TaskRun.Core.Serialization;
+using Xunit;
+
+namespace TaskRun.E2E.Tests;
+
+/// <summary>What the tests do with TaskRuns and read from their runs. Nothing here writes a status.</summary>
+internal static class TaskRuns
+{
+    /// <summary>The seed design's TaskRun (deploy/samples): task 1001 of auth-service, three files.</summary>
+    public static V2TaskRun Seed(string ns, string name = "auth-service-task-1001", string service = "auth-service") => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+        Spec = new V2TaskRunSpec
+        {
+            TaskId = 1001,
+            ServiceName = service,
+            Priority = Priorities.High,
+            Files =
+            [
+                new TaskFile { Name = "task.md", Type = FileTypes.Task, Content = "# Task Implementation Details..." },
+                new TaskFile { Name = "design-spec.md", Type = FileTypes.DesignSpec, Content = "# Service Design Specification..." },
+                new TaskFile { Name = "prompt.md", Type = FileTypes.Prompt, Content = "# Autonomous Agent Instructions..." },
+            ],
+            Retry = new RetrySpec { Attempt = 1 },
+        },
+    };
+
+    /// <summary>A small TaskRun whose stand-in agent follows <paramref name="standIn"/> (its stand-in.md; null: none).</summary>
+    public static V2TaskRun Small(string ns, string name, string service, string? standIn, int taskId = 7)
+    {
+        var files = new List<TaskFile> { new() { Name = "task.md", Type = FileTypes.Task, Content = $"# {name}\n" } };
+        if (standIn is not null)
+        {
+            files.Add(new TaskFile { Name = "stand-in.md", Type = FileTypes.Context, Content = standIn });
+        }
+
+        return new V2TaskRun
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+            Spec = new V2TaskRunSpec { TaskId = taskId, ServiceName = service, Files = files, Retry = new RetrySpec { Attempt = 1 } },
+        };
+    }
+
+    public static async Task<V2TaskRun> CreateAsync(IKubernetes client, V2TaskRun taskRun) =>
+        Read(await client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            taskRun, TaskRunApi.Group, TaskRunApi.V2, taskRun.Metadata.NamespaceProperty, TaskRunApi.Plural));
+
+    public static async Task<V2TaskRun?> GetAsync(IKubernetes client, string ns, string name)
+    {
+        try
+        {
+            return Read(await client.CustomObjects.GetNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural, name));
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public static Task PatchSpecAsync(IKubernetes client, string ns, string name, string mergePatch) =>
+        client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch(mergePatch, V1Patch.PatchType.MergePatch), TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural, name);
+
+    public static Task DeleteAsync(IKubernetes client, string ns, string name) =>
+        client.CustomObjects.DeleteNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural, name);
+
+    /// <summary>Waits until the TaskRun is in <paramref name="phase"/>; a different final phase fails at once.</summary>
+    public static async Task<V2TaskRun> WaitForPhaseAsync(IKubernetes client, string ns, string name, string phase, TimeSpan timeout)
+    {
+        var taskRun = await Wait.UntilAsync(() => GetAsync(client, ns, name),
+            t => t?.Status?.Phase == phase || (t?.Status?.Phase is Phases.Succeeded or Phases.Failed),
+            $"TaskRun {ns}/{name} {phase}", timeout);
+        Assert.True(taskRun!.Status!.Phase == phase, $"TaskRun {ns}/{name} ended {taskRun.Status.Phase}, not {phase}: {KubeJson.Serialize(taskRun.Status)}");
+        return taskRun;
+    }
+
+    public static async Task<IList<V1Pod>> PodsOfRunAsync(IKubernetes client, string ns, string taskRunName, int run) =>
+        (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"job-name={RunNames.Job(taskRunName, run)}")).Items;
+
+    public static async Task<V1Job?> JobAsync(IKubernetes client, string ns, string name)
+    {
+        try
+        {
+            return await client.BatchV1.ReadNamespacedJobAsync(name, ns);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public static string Sha256(string content) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+
+    private static V2TaskRun Read(object response) => KubeJson.Deserialize<V2TaskRun>((JsonElement)response)!;
+}
