@@ -733,7 +733,9 @@ remove_dir() {
   [[ -d $CP_DIR ]] || return 0
   dir_is_ours || die "$CP_DIR is not empty and was not created by this script (no $MARKER); not removing it"
   # Never delete through a mount (a Pod volume the node left behind).
-  if findmnt -rn -o TARGET 2>/dev/null | grep -qF -- "$CP_DIR/"; then
+  local mounts
+  mounts=$(findmnt -rn -o TARGET 2>/dev/null || true)
+  if grep -qF -- "$CP_DIR/" <<<"$mounts"; then
     die "mounts remain under $CP_DIR (findmnt | grep $CP_DIR); not removing it"
   fi
   rm -rf --one-file-system -- "$CP_DIR"
@@ -793,12 +795,11 @@ cmd_up() {
     stop_instance
     remove_dir
   fi
+  # The node is one per machine: claim it before making anything.
+  if ((WANT_NODE)); then node_claim; fi
   prepare_dir
   generate_credentials
-  if ((WANT_NODE)); then
-    mkdir -p "$NODE_DIR" && touch "$NODE_MARKER"
-    node_claim
-  fi
+  if ((WANT_NODE)); then mkdir -p "$NODE_DIR" && touch "$NODE_MARKER"; fi
   # If startup fails, do not leave half an instance running.
   if ! run_checked start_instance; then
     stop_instance
@@ -818,6 +819,9 @@ cmd_down() {
   log "stopped and removed $CP_DIR"
 }
 
+# Resident memory of a process, in MiB.
+rss_mib() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
+
 cmd_status() {
   if ! load_env 2>/dev/null; then
     echo "not running (no $ENV_FILE)"
@@ -827,14 +831,14 @@ cmd_status() {
   if ! pid_is_ours "$ETCD_PID"; then
     etcd_state="NOT running (recorded pid $ETCD_PID)" ok=1
   elif etcd_healthy "$ETCD_ENDPOINT"; then
-    etcd_state="running, pid $ETCD_PID, health ok"
+    etcd_state="running, pid $ETCD_PID, RSS $(rss_mib "$ETCD_PID") MiB, health ok"
   else
     etcd_state="running, pid $ETCD_PID, health FAILING" ok=1
   fi
   if ! pid_is_ours "$KUBE_APISERVER_PID"; then
     apiserver_state="NOT running (recorded pid $KUBE_APISERVER_PID)" ok=1
   elif apiserver_ready "$KUBE_APISERVER_URL"; then
-    apiserver_state="running, pid $KUBE_APISERVER_PID, readyz ok"
+    apiserver_state="running, pid $KUBE_APISERVER_PID, RSS $(rss_mib "$KUBE_APISERVER_PID") MiB, readyz ok"
   else
     apiserver_state="running, pid $KUBE_APISERVER_PID, readyz FAILING" ok=1
   fi
@@ -847,7 +851,7 @@ cmd_status() {
     for name in kube-controller-manager kube-scheduler containerd kubelet; do
       pid=$(read_pid "$NODE_DIR/$name.pid")
       if pid_is_ours "$pid"; then
-        printf '  %-24s running, pid %s\n' "$name:" "$pid"
+        printf '  %-24s running, pid %s, RSS %s MiB\n' "$name:" "$pid" "$(rss_mib "$pid")"
       else
         printf '  %-24s NOT running (recorded pid %s)\n' "$name:" "$pid"
         ok=1

@@ -33,9 +33,18 @@ ca_bundle=$(base64 -w0 <"$ca_file")
 # server sets by itself only from 1.21 on; setting it by hand makes the same selector work on 1.20.
 kubectl create namespace "$config_namespace" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 kubectl label namespace "$config_namespace" "kubernetes.io/metadata.name=$config_namespace" --overwrite >/dev/null
+# The same label on Kubernetes' own namespaces, so the TaskRun webhooks' selector leaves them out on 1.20 too.
+for system_namespace in kube-system kube-public kube-node-lease; do
+  kubectl label namespace "$system_namespace" "kubernetes.io/metadata.name=$system_namespace" --overwrite >/dev/null 2>&1 || true
+done
 
 # Rules shared by the two TaskRun webhooks: v2 only; Equivalent makes v1 requests arrive converted to v2.
 taskrun_rules="
+  namespaceSelector:
+    matchExpressions:
+    - key: kubernetes.io/metadata.name
+      operator: NotIn
+      values: [kube-system, kube-public, kube-node-lease]
   rules:
   - apiGroups: [orchestrator.io]
     apiVersions: [v2]

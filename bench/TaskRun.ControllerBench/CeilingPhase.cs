@@ -50,7 +50,7 @@ internal static class CeilingPhase
                 const int run = 1;
                 var taskRun = await taskRunWriter.AddFinalizerAsync(taskRuns[i], cancellationToken);
                 Step(0);
-                await childWriter.ApplyConfigMapAsync(RunChildren.ConfigMap(taskRun, run, RunPayloadBuilder.Build(taskRun, run)), cancellationToken);
+                await childWriter.WriteConfigMapAsync(RunChildren.ConfigMap(taskRun, run, RunPayloadBuilder.Build(taskRun, run)), taskRun.Metadata.Uid, cancellationToken);
                 Step(1);
                 if (Interlocked.Exchange(ref claimCreated, 1) == 0)
                 {
@@ -58,7 +58,7 @@ internal static class CeilingPhase
                 }
 
                 Step(2);
-                await childWriter.ApplyJobAsync(RunChildren.Job(taskRun, run, config), cancellationToken);
+                await childWriter.WriteJobAsync(RunChildren.Job(taskRun, run, config), taskRun.Metadata.Uid, cancellationToken);
                 Step(3);
                 var message = $"run {run} started (Job {RunNames.Job(taskRun.Metadata.Name, run)})";
                 await taskRunWriter.ReplaceStatusAsync(taskRun, RunningStatus(taskRun, run, message), cancellationToken);

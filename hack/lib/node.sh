@@ -17,6 +17,9 @@ readonly NODE_START_TIMEOUT=90
 # machine, so one node runs at a time. The owner file names the instance that has it.
 readonly NODE_STATE_DIR=/run/taskrun-orchestrator
 readonly NODE_OWNER_FILE=$NODE_STATE_DIR/node-owner
+# Paths the 1.20 kubelet and containerd 1.6 use whatever their root: the kubelet's device-plugin socket, the CNI
+# result cache, containerd's shim sockets. The ones that did not exist before the node are removed after it.
+readonly NODE_FIXED_PATHS=(/var/lib/kubelet /var/lib/cni /run/containerd)
 PAUSE_IMAGE="localhost/taskrun-node/pause:$KUBE_VERSION-$PATCHLEVEL"
 readonly PAUSE_IMAGE
 
@@ -295,6 +298,9 @@ start_node() {
   # The API server's serving CA (the controller-manager puts it into ServiceAccount token Secrets).
   if [[ -s $CP_DIR/ca.crt ]]; then cp "$CP_DIR/ca.crt" "$NODE_DIR/apiserver-ca.crt"; else : >"$NODE_DIR/apiserver-ca.crt"; fi
 
+  local path
+  : >"$NODE_DIR/created-paths"
+  for path in "${NODE_FIXED_PATHS[@]}"; do [[ -e $path ]] || echo "$path" >>"$NODE_DIR/created-paths"; done
   log "starting kube-controller-manager (TTLAfterFinished on) and kube-scheduler"
   start_controller_manager "$kcm_port"
   start_scheduler "$scheduler_port"
@@ -325,12 +331,30 @@ node_running() {
     && pid_is_ours "$(read_pid "$NODE_DIR/kube-controller-manager.pid")" && pid_is_ours "$(read_pid "$NODE_DIR/kube-scheduler.pid")"
 }
 
+# The fixed paths this node created, once it is stopped: only what it puts there, and only empty directories.
+remove_created_fixed_paths() {
+  local path
+  [[ -f $NODE_DIR/created-paths ]] || return 0
+  while read -r path; do
+    case $path in
+      /var/lib/kubelet)
+        rm -f /var/lib/kubelet/device-plugins/kubelet.sock /var/lib/kubelet/device-plugins/DEPRECATION
+        rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true ;;
+      /var/lib/cni) rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true ;;
+      /run/containerd) rmdir /run/containerd/s /run/containerd 2>/dev/null || true ;;
+    esac
+  done <"$NODE_DIR/created-paths"
+}
+
 # ---------------------------------------------------------------------------
 # Stop: by pid, then this instance's containers, mounts, and the machine-wide bridge and cgroups
 # ---------------------------------------------------------------------------
 
 stop_node() {
-  [[ -d $NODE_DIR ]] || return 0
+  if [[ ! -d $NODE_DIR ]]; then
+    node_release
+    return 0
+  fi
   # The kubelet first: it would restart containers.
   stop_pid kubelet "$(read_pid "$NODE_DIR/kubelet.pid")" 10
   if [[ -S $CONTAINERD_SOCKET ]] && pid_is_ours "$(read_pid "$NODE_DIR/containerd.pid")"; then
@@ -357,9 +381,12 @@ stop_node() {
   stop_pid kube-scheduler "$(read_pid "$NODE_DIR/kube-scheduler.pid")" 5
   stop_pid kube-controller-manager "$(read_pid "$NODE_DIR/kube-controller-manager.pid")" 5
   # Pod volumes, container root file systems and network namespaces, deepest first.
-  local mount
-  findmnt -rn -o TARGET | grep -F -- "$CP_DIR/" | sort -r | while read -r mount; do
+  local mount mounts
+  mounts=$(findmnt -rn -o TARGET | grep -F -- "$CP_DIR/" | sort -r || true)
+  while read -r mount; do
+    [[ -n $mount ]] || continue
     umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
-  done
+  done <<<"$mounts"
+  remove_created_fixed_paths
   node_release
 }

@@ -44,7 +44,10 @@ builder.Services.AddOpenTelemetry().WithTracing(tracing =>
 var app = builder.Build();
 app.MapGet("/healthz", () => Results.Text("ok"));
 // Readiness does not depend on leadership: a standby is healthy and ready to take over.
-app.MapGet("/readyz", (ControllerService controller) =>
-    controller.IsConfigSynced ? Results.Text("ok") : Results.Text("config not read yet", statusCode: StatusCodes.Status503ServiceUnavailable));
+// Fail closed: with an invalid stored config and no valid one known, the controller is not ready and starts nothing.
+app.MapGet("/readyz", (ControllerService controller, LiveConfig config) =>
+    !controller.IsConfigSynced ? Results.Text("config not read yet", statusCode: StatusCodes.Status503ServiceUnavailable)
+    : config.BlockedReason is { } blocked ? Results.Text($"not ready: {blocked}", statusCode: StatusCodes.Status503ServiceUnavailable)
+    : Results.Text("ok"));
 app.MapMetrics();
 app.Run();

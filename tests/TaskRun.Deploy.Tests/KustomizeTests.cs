@@ -111,7 +111,9 @@ public sealed class KustomizeTests(KubernetesFixture fixture, ITestOutputHelper 
             Assert.Equal("Equivalent", (string)webhook["matchPolicy"]!);
             Assert.Equal("None", (string)webhook["sideEffects"]!);
             Assert.Equal("Fail", (string)webhook["failurePolicy"]!);
-            Assert.Equal("orchestrator", (string)webhook["namespaceSelector"]!["matchExpressions"]![0]!["values"]![0]!);
+            var excluded = webhook["namespaceSelector"]!["matchExpressions"]![0]!;
+            Assert.Equal(("kubernetes.io/metadata.name", "NotIn"), ((string)excluded["key"]!, (string)excluded["operator"]!));
+            Assert.Equal(["orchestrator", "kube-system", "kube-public", "kube-node-lease"], excluded["values"]!.AsArray().Select(v => (string)v!));
         }
     }
 }

@@ -23,7 +23,8 @@ public sealed class LocalCluster
 
     /// <summary>
     /// The stand-in agent, small resources, one Pod retry per run, short retry delays, a TTL the tests can wait
-    /// for; deadlines from the TaskRuns (the smallest allowed is 60 s).
+    /// for; deadlines from the TaskRuns (the smallest allowed is 60 s); image overrides only for the tests' own
+    /// (unpullable) images.
     /// </summary>
     public static readonly string Config = $"""
         job:
@@ -32,6 +33,8 @@ public sealed class LocalCluster
           ttlSecondsAfterFinished: {TtlSecondsAfterFinished}
         agent:
           image: "{StandInAgentImage}"
+          allowOverrides: true
+          allowedImages: ["localhost/taskrun-e2e/*"]
           resources:
             requests: {"{"}cpu: "50m", memory: "32Mi"{"}"}
             limits: {"{"}cpu: "500m", memory: "128Mi"{"}"}

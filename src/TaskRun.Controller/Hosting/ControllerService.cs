@@ -42,17 +42,45 @@ public sealed class ControllerService(
         await configWatch;
     }
 
+    /// <summary>One controller for all namespaces, or one per listed namespace (each with its own informers and queue).</summary>
     private async Task RunControllerAsync(CancellationToken cancellationToken)
+    {
+        var namespaces = settings.Value.Namespaces();
+        if (namespaces is null)
+        {
+            await RunControllerAsync(null, settings.Value.Workers, cancellationToken);
+            return;
+        }
+
+        logger.LogInformation("watching only the namespaces {Namespaces}", string.Join(", ", namespaces));
+        var workers = Math.Max(1, settings.Value.Workers / namespaces.Count);
+        await Task.WhenAll(namespaces.Select(ns => RunControllerAsync(ns, workers, cancellationToken)));
+    }
+
+    private async Task RunControllerAsync(string? watchNamespace, int workers, CancellationToken cancellationToken)
     {
         using var controller = new TaskRunController(
             client,
-            new ControllerOptions { Workers = settings.Value.Workers, WatchNamespace = NullIfEmpty(settings.Value.WatchNamespace) },
+            new ControllerOptions
+            {
+                Workers = workers,
+                WatchNamespace = watchNamespace,
+                ConfigBlocked = () => config.BlockedReason,
+            },
             () => config.Current,
             metrics,
             TimeProvider.System,
             loggers);
-        await controller.RunAsync(cancellationToken);
+        // A new config may make a running TaskRun invalid (e.g. overrides switched off): every TaskRun is checked again.
+        void OnChanged(object? sender, Core.Config.ConfigChangedEventArgs e) => controller.RequeueAll();
+        config.Source.Changed += OnChanged;
+        try
+        {
+            await controller.RunAsync(cancellationToken);
+        }
+        finally
+        {
+            config.Source.Changed -= OnChanged;
+        }
     }
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

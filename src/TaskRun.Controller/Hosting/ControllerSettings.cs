@@ -8,8 +8,25 @@ public sealed class ControllerSettings
     /// <summary>Namespace of the config ConfigMap (and later the leader Lease).</summary>
     public string SystemNamespace { get; set; } = "orchestrator";
 
-    /// <summary>Empty watches TaskRuns in every namespace.</summary>
+    /// <summary>One namespace to watch; empty (with <see cref="WatchNamespaces"/> empty) watches every namespace.</summary>
     public string? WatchNamespace { get; set; }
+
+    /// <summary>
+    /// A comma-separated list of namespaces to watch (with <see cref="WatchNamespace"/>, if set), for a controller
+    /// bound by Roles in those namespaces only (deploy/overlays/namespaced). Empty: every namespace.
+    /// </summary>
+    public string? WatchNamespaces { get; set; }
+
+    /// <summary>The namespaces to watch, or null for all of them.</summary>
+    public IReadOnlyList<string>? Namespaces()
+    {
+        var listed = (WatchNamespaces ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Append(WatchNamespace?.Trim() ?? "")
+            .Where(n => n.Length > 0)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        return listed.Count == 0 ? null : listed;
+    }
 
     public int Workers { get; set; } = new Runtime.ControllerOptions().Workers;
 
@@ -27,6 +44,14 @@ public sealed class ControllerSettings
         if (Workers is < 1 or > 256)
         {
             throw new InvalidOperationException($"Controller:Workers is {Workers}; it must be between 1 and 256");
+        }
+
+        foreach (var ns in Namespaces() ?? [])
+        {
+            if (!Core.Validation.KubernetesNames.IsDns1123Label(ns))
+            {
+                throw new InvalidOperationException($"Controller:WatchNamespaces holds \"{ns}\", which is not a namespace name (a DNS-1123 label); give a comma-separated list such as team-a,team-b");
+            }
         }
 
         if (MetricsPort is < 1 or > 65535)

@@ -30,8 +30,12 @@ public sealed class LiveConfig
 
     public ControllerConfig Current => Source.Current;
 
+    /// <summary>Why the controller fails closed (the stored config is invalid and no good one is known), or null.</summary>
+    public string? BlockedReason => Source.BlockedReason;
+
     private void OnChanged(ConfigChangedEventArgs e)
     {
+        metrics.SetConfigValid(true);
         if (e.Origin == ConfigOrigin.BuiltInDefaults)
         {
             metrics.ConfigReloaded("defaults");
@@ -46,15 +50,25 @@ public sealed class LiveConfig
     private void OnRejected(ConfigRejectedEventArgs e)
     {
         metrics.ConfigReloaded("invalid");
-        logger.LogError("config {Namespace}/{Name} is invalid and was NOT applied; keeping the last good config: {Errors}", Source.Namespace, Source.Name, e.Summary);
-        _ = RecordWarningAsync(e.ConfigMap, e.Summary);
+        if (e.Blocked)
+        {
+            metrics.SetConfigValid(false);
+            logger.LogError("config {Namespace}/{Name} is invalid and no valid config is known: NOT READY, no new runs start until a valid config is applied (or the ConfigMap is deleted for the built-in defaults): {Errors}",
+                Source.Namespace, Source.Name, e.Summary);
+        }
+        else
+        {
+            logger.LogError("config {Namespace}/{Name} is invalid and was NOT applied; keeping the last good config: {Errors}", Source.Namespace, Source.Name, e.Summary);
+        }
+
+        _ = RecordWarningAsync(e.ConfigMap, e.Summary, e.Blocked);
     }
 
-    private async Task RecordWarningAsync(V1ConfigMap configMap, string errors)
+    private async Task RecordWarningAsync(V1ConfigMap configMap, string errors, bool blocked)
     {
         try
         {
-            await InvalidConfigEvent.RecordAsync(client, configMap, errors, "taskrun-controller", DateTime.UtcNow);
+            await InvalidConfigEvent.RecordAsync(client, configMap, errors, "taskrun-controller", DateTime.UtcNow, blocked: blocked);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -20,6 +20,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
     private readonly Gauge taskRunsByPhase;
     private readonly Gauge leader;
     private readonly Counter configReloads;
+    private readonly Gauge configValid;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, int>> phaseCountsByScope = new();
 
     public ControllerMetrics(CollectorRegistry registry)
     {
@@ -37,6 +39,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         taskRunsByPhase = factory.CreateGauge("taskrun_taskruns", "TaskRuns in the cache by phase.", "phase");
         leader = factory.CreateGauge("taskrun_controller_leader", "1 while this replica holds the leader lease.");
         configReloads = factory.CreateCounter("taskrun_config_reloads_total", "Config changes seen, by result.", "result");
+        configValid = factory.CreateGauge("taskrun_config_valid", "1 while a valid config (or the built-in one) is in use; 0 while the stored config is invalid and none is known (fail closed: not ready, no new runs).");
+        configValid.Set(1);
     }
 
     public long ReconcileCount => (long)(reconciliations.WithLabels("success").Value + reconciliations.WithLabels("error").Value);
@@ -51,17 +55,21 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
 
     public void ConfigMapCreated() => configMapsCreated.Inc();
 
-    public void SetPhaseCounts(IReadOnlyDictionary<string, int> counts)
+    /// <summary>Phase counts of one controller's cache (<paramref name="scope"/>: its namespace, or "" for all); the gauge shows the sum.</summary>
+    public void SetPhaseCounts(IReadOnlyDictionary<string, int> counts, string scope = "")
     {
+        phaseCountsByScope[scope] = counts;
         foreach (var phase in Core.Api.Phases.All.Append("Unknown"))
         {
-            taskRunsByPhase.WithLabels(phase).Set(counts.GetValueOrDefault(phase));
+            taskRunsByPhase.WithLabels(phase).Set(phaseCountsByScope.Values.Sum(c => c.GetValueOrDefault(phase)));
         }
     }
 
     public void SetLeader(bool isLeader) => leader.Set(isLeader ? 1 : 0);
 
     public void ConfigReloaded(string result) => configReloads.WithLabels(result).Inc();
+
+    public void SetConfigValid(bool valid) => configValid.Set(valid ? 1 : 0);
 
     void IWorkQueueMetrics.Added() => queueAdds.Inc();
 

@@ -4,6 +4,7 @@ using TaskRun.Core.Api;
 using TaskRun.Core.Config;
 using TaskRun.Core.Naming;
 using TaskRun.Core.Payload;
+using TaskRun.Core.Validation;
 
 namespace TaskRun.Controller.Reconciliation;
 
@@ -145,40 +146,46 @@ public static class RunChildren
     private static V1Container AgentContainer(V2TaskRun taskRun, int run, ControllerConfig config, string serviceDir)
     {
         var spec = taskRun.Spec;
-        var env = new List<V1EnvVar>
+        var image = AgentPolicy.Image(config.Agent, spec.Agent);
+        var env = new List<V1EnvVar>();
+        // The API key goes only into the config's image or an allowed one; validation refuses any other before this.
+        if (AgentPolicy.IsImageAllowed(config.Agent, image))
         {
-            new()
+            env.Add(new V1EnvVar
             {
                 Name = "ANTHROPIC_API_KEY",
                 ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = config.Secrets.Name, Key = config.Secrets.ApiKeyKey } },
-            },
+            });
+        }
+
+        env.AddRange(
+        [
             Env("TASK_ID", spec.TaskId!.Value.ToString(CultureInfo.InvariantCulture)),
             Env("SERVICE_NAME", spec.ServiceName!),
             Env("TASK_PRIORITY", spec.Priority ?? Priorities.Default),
             Env("RUN_NUMBER", run.ToString(CultureInfo.InvariantCulture)),
             Env("TASKRUN_NAME", taskRun.Metadata.Name),
             Env("TASK_DIR", $"{RunPayloadBuilder.RunDirectory(spec.TaskId.Value, run)}"),
-        };
+        ]);
         if (config.Telemetry.Enabled && !string.IsNullOrEmpty(config.Telemetry.OtlpEndpoint))
         {
             env.Add(Env("OTEL_EXPORTER_OTLP_ENDPOINT", config.Telemetry.OtlpEndpoint));
             env.Add(Env("OTEL_SERVICE_NAME", AgentContainerName));
         }
 
-        var resources = config.Agent.Resources;
-        var overrideResources = config.Agent.AllowOverrides ? spec.Agent?.Resources : null;
+        var (requests, limits) = AgentPolicy.Resources(config.Agent, spec.Agent);
         return new V1Container
         {
             Name = AgentContainerName,
-            Image = (config.Agent.AllowOverrides ? spec.Agent?.Image : null) ?? config.Agent.Image,
+            Image = image,
             Command = config.Agent.Command.ToList(),
             Args = config.Agent.Args.Count > 0 ? config.Agent.Args.ToList() : null,
             WorkingDir = serviceDir,
             Env = env,
-            Resources = overrideResources ?? new V1ResourceRequirements
+            Resources = new V1ResourceRequirements
             {
-                Requests = resources.Requests.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
-                Limits = resources.Limits.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
+                Requests = requests.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
+                Limits = limits.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
             },
             VolumeMounts = [new V1VolumeMount { Name = "workspace", MountPath = WorkspaceScript.WorkspaceMountPath }],
             SecurityContext = RestrictedContainer(),

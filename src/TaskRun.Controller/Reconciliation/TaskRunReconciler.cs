@@ -39,6 +39,12 @@ public sealed class TaskRunReconciler(
 
     public Action<V1Job>? ObserveJob { get; set; }
 
+    /// <summary>Why the config fails closed, or null. While set, only deletions are handled: no run starts, no status changes.</summary>
+    public Func<string?> ConfigBlocked { get; set; } = () => null;
+
+    /// <summary>How soon a TaskRun is looked at again while the config fails closed.</summary>
+    public static TimeSpan BlockedRecheck { get; } = TimeSpan.FromSeconds(10);
+
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
         var taskRun = taskRuns.Get(key);
@@ -59,6 +65,12 @@ public sealed class TaskRunReconciler(
             return await FinalizeAsync(taskRun, cancellationToken);
         }
 
+        if (ConfigBlocked() is { } blocked)
+        {
+            logger.LogDebug("config fails closed, not acting: {Reason}", blocked);
+            return ReconcileResult.After(BlockedRecheck);
+        }
+
         // Children are created only after the finalizer is in place, so a TaskRun that gets it now has none.
         var isNew = taskRun.Metadata.Finalizers?.Contains(TaskRunApi.Finalizer) != true;
         if (isNew)
@@ -77,7 +89,7 @@ public sealed class TaskRunReconciler(
         // The cache holds TaskRuns without their files' contents; a spec is checked once per generation (and
         // config), on the full object: the finalizer patch's answer for a new TaskRun, else a fresh read.
         var settings = config();
-        var policy = new ValidationPolicy(settings.Limits.MaxFileBytes, settings.Agent.AllowOverrides);
+        var policy = ValidationPolicy.From(settings);
         var checkedAs = (taskRun.Metadata.Uid, taskRun.Metadata.Generation, policy);
         if (!validated.TryGetValue(key, out var done) || done != checkedAs)
         {
@@ -129,12 +141,23 @@ public sealed class TaskRunReconciler(
                 : await StartRunAsync(taskRun, run + 1, (status.RetryCount ?? 0) + 1, "RetryStarted", cancellationToken);
         }
 
-        var job = jobs.Get(new ObjectKey(key.Namespace, RunNames.Job(key.Name, run)))
-            ?? await childWriter.ReadJobAsync(key.Namespace, RunNames.Job(key.Name, run), cancellationToken);
+        var jobName = RunNames.Job(key.Name, run);
+        var job = jobs.Get(new ObjectKey(key.Namespace, jobName));
+        if (job is null || !Ownership.IsControlledBy(job, taskRun.Metadata.Uid))
+        {
+            job = await childWriter.ReadJobAsync(key.Namespace, jobName, cancellationToken);
+        }
+
         if (job is null)
         {
             // Lost between writes (or deleted by someone): the run's children are put back, idempotently.
             return await StartRunAsync(taskRun, run, status.RetryCount ?? 0, "RunRestored", cancellationToken);
+        }
+
+        if (!Ownership.IsControlledBy(job, taskRun.Metadata.Uid))
+        {
+            // Ours was deleted and another object took the name: its status is not this run's.
+            return await FailTerminalAsync(taskRun, run, ConditionReasons.NameConflict, NameTaken("Job", key.Namespace, jobName), cancellationToken);
         }
 
         return await TrackJobAsync(taskRun, status, run, job, cancellationToken);
@@ -192,14 +215,27 @@ public sealed class TaskRunReconciler(
     {
         var settings = config();
         var ns = taskRun.Metadata.NamespaceProperty;
+        var uid = taskRun.Metadata.Uid;
+        if (run > SpecLimits.MaxRunNumber)
+        {
+            return await FailTerminalAsync(taskRun, run, ConditionReasons.Failed,
+                $"run {run} would exceed the largest run number {SpecLimits.MaxRunNumber}; create a new TaskRun", cancellationToken);
+        }
+
         var jobName = RunNames.Job(taskRun.Metadata.Name, run);
+        var configMapName = RunNames.ConfigMap(taskRun.Metadata.Name, run);
         // The cache may lag behind a Job made just before a restart or failover, so a miss is checked live,
-        // except for a TaskRun that has only now been given its finalizer.
+        // except for a TaskRun that has only now been given its finalizer (creation refuses a taken name anyway).
         var existing = jobs.Get(new ObjectKey(ns, jobName))
             ?? (knownNew ? null : await childWriter.ReadJobAsync(ns, jobName, cancellationToken));
-        if (existing is not null && existing.Metadata.OwnerReferences?.Any(o => o.Uid == taskRun.Metadata.Uid) != true)
+        if (existing is not null && !Ownership.IsControlledBy(existing, uid))
         {
-            throw new InvalidOperationException($"Job {ns}/{jobName} exists but belongs to another object; refusing to adopt it");
+            // The cache may hold the Job of an earlier TaskRun of this name, deleted since: only a live read decides.
+            existing = await childWriter.ReadJobAsync(ns, jobName, cancellationToken);
+            if (existing is not null && !Ownership.IsControlledBy(existing, uid))
+            {
+                return await FailTerminalAsync(taskRun, run, ConditionReasons.NameConflict, NameTaken("Job", ns, jobName), cancellationToken);
+            }
         }
 
         // A Job that exists keeps the files it started with: the ConfigMap is written only with a new Job.
@@ -213,16 +249,30 @@ public sealed class TaskRunReconciler(
                 throw new InvalidOperationException($"TaskRun {ns}/{taskRun.Metadata.Name} changed while its run {run} was starting; starting again");
             }
 
-            var payload = RunPayloadBuilder.Build(source, run);
-            await childWriter.ApplyConfigMapAsync(RunChildren.ConfigMap(taskRun, run, payload), cancellationToken);
-            if (settings.Workspace.CreatePvc)
+            // The workspace first: nothing is written for a run that could only mount another application's volume.
+            var claimName = RunChildren.WorkspaceClaimName(taskRun.Spec.ServiceName!);
+            if (await childWriter.EnsureWorkspaceClaimAsync(ns, taskRun.Spec.ServiceName!, settings.Workspace, cancellationToken) == WorkspaceClaim.Foreign)
             {
-                await childWriter.EnsureWorkspaceClaimAsync(ns, taskRun.Spec.ServiceName!, settings.Workspace, cancellationToken);
+                return await FailTerminalAsync(taskRun, run, ConditionReasons.WorkspaceNotAllowed,
+                    $"PersistentVolumeClaim {ns}/{claimName} exists but was not created by the controller and is not marked as a workspace " +
+                    $"(label {TaskRunLabels.Workspace}=true, set by an admin); it was not mounted and no run started. Use another serviceName, or ask an admin to mark the claim",
+                    cancellationToken);
             }
 
-            var job = await childWriter.ApplyJobAsync(RunChildren.Job(taskRun, run, settings), cancellationToken);
-            ObserveJob?.Invoke(job);
-            logger.LogInformation("created run {Attempt}: ConfigMap {ConfigMap} and Job {Job}", run, RunNames.ConfigMap(taskRun.Metadata.Name, run), jobName);
+            var payload = RunPayloadBuilder.Build(source, run);
+            if (await childWriter.WriteConfigMapAsync(RunChildren.ConfigMap(taskRun, run, payload), uid, cancellationToken) == ChildWrite.NameTaken)
+            {
+                return await FailTerminalAsync(taskRun, run, ConditionReasons.NameConflict, NameTaken("ConfigMap", ns, configMapName), cancellationToken);
+            }
+
+            var (written, job) = await childWriter.WriteJobAsync(RunChildren.Job(taskRun, run, settings), uid, cancellationToken);
+            if (written == ChildWrite.NameTaken)
+            {
+                return await FailTerminalAsync(taskRun, run, ConditionReasons.NameConflict, NameTaken("Job", ns, jobName), cancellationToken);
+            }
+
+            ObserveJob?.Invoke(job!);
+            logger.LogInformation("created run {Attempt}: ConfigMap {ConfigMap} and Job {Job}", run, configMapName, jobName);
         }
 
         var status = Copy(taskRun.Status ?? new TaskRunStatus());
@@ -284,10 +334,47 @@ public sealed class TaskRunReconciler(
         return ReconcileResult.Done;
     }
 
+    /// <summary>
+    /// Ends the TaskRun for a reason retrying cannot fix (a name held by another object, a foreign workspace): Failed
+    /// at run <paramref name="run"/>, one Warning Event, and no further attempts until retry.attempt is raised.
+    /// The message names objects, never their contents.
+    /// </summary>
+    private async Task<ReconcileResult> FailTerminalAsync(V2TaskRun taskRun, int run, string reason, string message, CancellationToken cancellationToken)
+    {
+        var current = taskRun.Status;
+        if (current?.Phase == Phases.Failed && current.Message == message)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var status = Copy(current ?? new TaskRunStatus());
+        status.Phase = Phases.Failed;
+        status.Message = message;
+        status.Attempt = run;
+        status.NextRetryTime = null;
+        status.CompletionTime = now;
+        status.ObservedRetryAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
+        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "False", reason, message, taskRun.Metadata.Generation, now);
+        await WriteStatusAsync(taskRun, status, cancellationToken);
+        await events.RecordAsync(taskRun, EventRecorder.Warning, reason, message, cancellationToken);
+        logger.LogWarning("TaskRun failed at run {Attempt} ({Reason}): {Message}", run, reason, message);
+        return ReconcileResult.Done;
+    }
+
+    private static string NameTaken(string kind, string ns, string name) =>
+        $"{kind} {ns}/{name} already exists and is not controlled by this TaskRun; it was left untouched and no run started. " +
+        "Remove or rename that object (or use another TaskRun name), then raise spec.retry.attempt";
+
     private async Task<ReconcileResult> FailInvalidSpecAsync(V2TaskRun taskRun, ValidationResult validation, CancellationToken cancellationToken)
     {
-        var message = $"invalid spec, no Job created: {validation.Summary()}";
         var current = taskRun.Status;
+        // A config change can make a running TaskRun invalid (e.g. overrides switched off): its Job is stopped, and the status says so.
+        var stopped = current is { Phase: Phases.Running, JobName: { } activeJob } &&
+            await childWriter.StopJobAsync(taskRun.Metadata.NamespaceProperty, activeJob, taskRun.Metadata.Uid, cancellationToken);
+        var message = stopped
+            ? $"invalid spec under the current config, so the active Job {current!.JobName} of run {current.Attempt} was stopped: {validation.Summary()}"
+            : $"invalid spec, no Job created: {validation.Summary()}";
         if (current?.Phase == Phases.Failed && current.Message == message)
         {
             return ReconcileResult.Done;
@@ -329,7 +416,7 @@ public sealed class TaskRunReconciler(
         var job = jobs.Get(new ObjectKey(taskRun.Metadata.NamespaceProperty, status.JobName));
         if (job is null || (JobCondition(job, "Complete") is null && JobCondition(job, "Failed") is null))
         {
-            await childWriter.StopJobAsync(taskRun.Metadata.NamespaceProperty, status.JobName, cancellationToken);
+            await childWriter.StopJobAsync(taskRun.Metadata.NamespaceProperty, status.JobName, taskRun.Metadata.Uid, cancellationToken);
         }
     }
 

@@ -45,6 +45,7 @@ public sealed class TaskRunController : IDisposable
             new AgentMessageReader(client, loggers.CreateLogger<AgentMessageReader>()),
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
+            ConfigBlocked = options.ConfigBlocked,
             Observe = taskRun => TaskRuns.Store(taskRun),
             ObserveJob = job => Jobs.Store(job),
         };
@@ -86,6 +87,15 @@ public sealed class TaskRunController : IDisposable
     }
 
     public void Dispose() => queue.Dispose();
+
+    /// <summary>Looks at every cached TaskRun again: after a config change, a running TaskRun may no longer be valid.</summary>
+    public void RequeueAll()
+    {
+        foreach (var taskRun in TaskRuns.Cache.List())
+        {
+            queue.Add(ObjectKey.Of(taskRun));
+        }
+    }
 
     /// <summary>
     /// TaskRuns are cached without their files' contents, most of their size; the reconciler reads the full
@@ -185,8 +195,9 @@ public sealed class TaskRunController : IDisposable
             return;
         }
 
+        // The Event tells what failed, never what the API server sent back: a 422 body can hold another object's contents.
         await events.RecordAsync(taskRun, EventRecorder.Warning, "ReconcileError",
-            $"reconcile failed ({failures} in a row), retrying in {retryIn.TotalSeconds:0.#}s: {error.Message}", cancellationToken);
+            $"reconcile failed ({failures} in a row), retrying in {retryIn.TotalSeconds:0.#}s: {KubernetesErrors.Describe(error)}", cancellationToken);
     }
 
     private void EnqueueOwner(IKubernetesObject<V1ObjectMeta>? child)
@@ -208,7 +219,7 @@ public sealed class TaskRunController : IDisposable
                 var counts = TaskRuns.Cache.List()
                     .GroupBy(t => t.Status?.Phase ?? "Unknown")
                     .ToDictionary(g => g.Key, g => g.Count());
-                metrics.SetPhaseCounts(counts);
+                metrics.SetPhaseCounts(counts, options.WatchNamespace ?? "");
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
         }
@@ -234,4 +245,7 @@ public sealed record ControllerOptions
     public WorkQueueOptions Queue { get; init; } = WorkQueueOptions.Default;
 
     public TimeSpan PhaseReportInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Why the config fails closed (no new runs, no status changes except cleanup), or null. Null: never.</summary>
+    public Func<string?> ConfigBlocked { get; init; } = () => null;
 }

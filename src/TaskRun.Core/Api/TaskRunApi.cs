@@ -33,6 +33,9 @@ public static class TaskRunLabels
     public const string Run = "orchestrator.io/run";
     public const string ManagedBy = "app.kubernetes.io/managed-by";
     public const string ManagedByValue = "taskrun-controller";
+
+    /// <summary>Set to "true" by an admin on a PVC made outside the controller that TaskRuns may mount as a workspace.</summary>
+    public const string Workspace = "orchestrator.io/workspace";
 }
 
 public static class Priorities
@@ -92,6 +95,12 @@ public static class ConditionReasons
     public const string Cancelled = "Cancelled";
     public const string RetriesExhausted = "RetriesExhausted";
     public const string InvalidSpec = "InvalidSpec";
+
+    /// <summary>A child's name is taken by an object this TaskRun does not control; nothing was written.</summary>
+    public const string NameConflict = "NameConflict";
+
+    /// <summary>The workspace PVC exists but was neither made by the controller nor marked as a workspace by an admin.</summary>
+    public const string WorkspaceNotAllowed = "WorkspaceNotAllowed";
 }
 
 /// <summary>Bounds the validator enforces; the CRD schema states the same numbers (a test checks).</summary>
@@ -99,6 +108,15 @@ public static class SpecLimits
 {
     public const long MinTaskId = 1;
     public const int MinAttempt = 1;
+
+    /// <summary>Far below int.MaxValue, so run numbers (attempt plus automatic retries) never overflow.</summary>
+    public const int MaxAttempt = 1_000_000;
+
+    /// <summary>
+    /// The largest run number the controller starts (a run is at most the attempt or the last run plus one, so
+    /// reaching it takes millions of runs); beyond it the TaskRun fails instead of overflowing.
+    /// </summary>
+    public const int MaxRunNumber = 99_999_999;
     public const int MinMaxRetries = 0;
     public const int MaxMaxRetries = 10;
     public const int MinTimeoutSeconds = 60;

@@ -39,8 +39,17 @@ public sealed record AgentConfig
     public IReadOnlyList<string> Args { get; init; } = [];
     public ResourcesConfig Resources { get; init; } = new();
 
-    /// <summary>Whether a TaskRun's spec.agent may replace the image and resources.</summary>
-    public bool AllowOverrides { get; init; } = true;
+    /// <summary>
+    /// Whether a TaskRun's spec.agent may replace the image and resources. Off by default: an override image
+    /// runs with the API key, so an admin must opt in and say which images (<see cref="AllowedImages"/>).
+    /// </summary>
+    public bool AllowOverrides { get; init; }
+
+    /// <summary>Images a TaskRun may choose when overrides are allowed: exact references or prefixes ending in /*, :* or @*. Empty: none.</summary>
+    public IReadOnlyList<string> AllowedImages { get; init; } = [];
+
+    /// <summary>The most a TaskRun's override may request or limit, per resource; a resource not listed may not be set.</summary>
+    public IReadOnlyDictionary<string, string> MaxResources { get; init; } = new Dictionary<string, string> { ["cpu"] = "4", ["memory"] = "16Gi" };
 }
 
 public sealed record ResourcesConfig

@@ -13,7 +13,7 @@ namespace TaskRun.Core.Config;
 /// Turns <c>config.yaml</c> into a <see cref="ControllerConfig"/>: YAML syntax, then the JSON Schema
 /// (types, bounds, unknown keys), then the checks a schema cannot express. Errors name the key.
 /// </summary>
-public static class ControllerConfigParser
+public static partial class ControllerConfigParser
 {
     private static readonly Lazy<JsonSchema> Schema = new(LoadSchema);
 
@@ -111,21 +111,70 @@ public static class ControllerConfigParser
 
         CheckQuantities(config.Agent.Resources.Requests, "agent.resources.requests", errors);
         CheckQuantities(config.Agent.Resources.Limits, "agent.resources.limits", errors);
+        CheckQuantities(config.Agent.MaxResources, "agent.maxResources", errors);
+        if (ResourceQuantities.Problem("storage", config.Workspace.StorageSize) is { } storage)
+        {
+            errors.Add(new("workspace.storageSize", storage));
+        }
+
         CheckRequestsWithinLimits(config.Agent.Resources, errors);
+        CheckImage(config.Agent.Image, "agent.image", errors);
+        CheckImage(config.InitContainer.Image, "initContainer.image", errors);
+        for (var i = 0; i < config.Agent.AllowedImages.Count; i++)
+        {
+            if (!ImageReferences.IsValidPattern(config.Agent.AllowedImages[i]))
+            {
+                errors.Add(new($"agent.allowedImages[{i}]", $"\"{Printable(config.Agent.AllowedImages[i])}\" is neither an image reference nor a prefix ending in /*, :* or @*; write e.g. \"ghcr.io/5dlabs/platform/claude-code:*\""));
+            }
+        }
+
+        CheckEndpoint(config.Telemetry.OtlpEndpoint, errors);
         return errors;
     }
 
-    /// <summary>The schema's pattern admits quantities too large to use (1e400); TaskRun validation refuses them too.</summary>
+    /// <summary>The schema's pattern admits quantities too large to use (1e400 or 99999999999999999999Ei); TaskRun validation refuses them too.</summary>
     private static void CheckQuantities(IReadOnlyDictionary<string, string> quantities, string key, List<ConfigError> errors)
     {
         foreach (var (name, quantity) in quantities)
         {
-            if (!ResourceQuantities.IsValid(quantity))
+            if (ResourceQuantities.Problem(name, quantity) is { } problem)
             {
-                errors.Add(new($"{key}.{name}", $"\"{quantity}\" is not a usable resource quantity; write it like \"500m\", \"2\" or \"4Gi\""));
+                errors.Add(new($"{key}.{name}", problem));
             }
         }
     }
+
+    /// <summary>An image is handed to the kubelet as it is: only a valid OCI reference (no spaces, no shell metacharacters).</summary>
+    private static void CheckImage(string image, string key, List<ConfigError> errors)
+    {
+        if (!ImageReferences.IsValid(image))
+        {
+            errors.Add(new(key, $"\"{Printable(image)}\" is not an OCI image reference; write [registry[:port]/]path[:tag][@digest], e.g. \"ghcr.io/org/agent:1.2\""));
+        }
+    }
+
+    /// <summary>The endpoint becomes an environment variable and a URI: host:port or an http(s) URL, without spaces or control characters.</summary>
+    private static void CheckEndpoint(string? endpoint, List<ConfigError> errors)
+    {
+        if (string.IsNullOrEmpty(endpoint))
+        {
+            return;
+        }
+
+        var clean = !endpoint.Any(c => char.IsControl(c) || char.IsWhiteSpace(c));
+        var isUrl = Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !string.IsNullOrEmpty(uri.Host);
+        var isHostPort = HostPort().IsMatch(endpoint) && !endpoint.EndsWith('\n');
+        if (!clean || !(isUrl || isHostPort))
+        {
+            errors.Add(new("telemetry.otlpEndpoint", $"\"{Printable(endpoint)}\" is not an endpoint; write host:port (\"collector.telemetry.svc:4317\") or an http(s) URL, without spaces or control characters"));
+        }
+    }
+
+    private static string Printable(string? value) =>
+        value is null ? "" : new string((value.Length > 80 ? value[..80] + "…" : value).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[0-9]{1,5}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex HostPort();
 
     private static void CheckRequestsWithinLimits(ResourcesConfig resources, List<ConfigError> errors)
     {

@@ -8,10 +8,14 @@ namespace TaskRun.Core.Config;
 
 /// <summary>
 /// The live controller config: list+watch of the one <c>taskrun-controller-config</c> ConfigMap in the system
-/// namespace (DESIGN §3), shared by the webhook and the controller. <see cref="Current"/> is always usable:
-/// built-in defaults until the ConfigMap is seen, the last good config when an update is invalid (reported
-/// through <see cref="Rejected"/>), and the defaults again when the ConfigMap is deleted (reported through
+/// namespace, shared by the webhook and the controller. <see cref="Current"/> is never null: built-in
+/// defaults until the ConfigMap is seen, the last good config when an update is invalid (reported through
+/// <see cref="Rejected"/>), and the defaults again when the ConfigMap is deleted (reported through
 /// <see cref="Changed"/> with <see cref="ConfigOrigin.BuiltInDefaults"/>, so hosts can say so loudly).
+/// Fail closed: when the stored config is invalid and this process has seen no good one, <see cref="Origin"/>
+/// is <see cref="ConfigOrigin.Invalid"/> and <see cref="BlockedReason"/> says why; hosts then report not ready
+/// and start nothing until a valid config (or none) appears. <see cref="Current"/> is the safe built-in
+/// config meanwhile, never the admin's intent guessed.
 /// </summary>
 /// <remarks>
 /// The watch follows LESSONS.md: every watch passes <c>timeoutSeconds</c> and is also cancelled on the client
@@ -49,6 +53,9 @@ public sealed class ControllerConfigSource
 
     /// <summary>Where <see cref="Current"/> came from.</summary>
     public ConfigOrigin Origin => snapshot.Origin;
+
+    /// <summary>Why the stored config cannot be used and no good one is known (fail closed), or null.</summary>
+    public string? BlockedReason => snapshot.Origin == ConfigOrigin.Invalid ? snapshot.Reason : null;
 
     /// <summary>The resource version of the ConfigMap <see cref="Current"/> was read from, if any.</summary>
     public string? ResourceVersion => snapshot.ResourceVersion;
@@ -194,6 +201,14 @@ public sealed class ControllerConfigSource
                 return;
             }
 
+            if (current.Origin == ConfigOrigin.Invalid)
+            {
+                snapshot = new Snapshot(ControllerConfig.Default, ConfigOrigin.BuiltInDefaults, null, null);
+                RaiseSafely(Changed, new ConfigChangedEventArgs(ControllerConfig.Default, ConfigOrigin.BuiltInDefaults, null,
+                    $"the invalid ConfigMap {options.Namespace}/{options.Name} was deleted; using the built-in defaults"));
+                return;
+            }
+
             snapshot = new Snapshot(ControllerConfig.Default, ConfigOrigin.BuiltInDefaults, null, null);
             RaiseSafely(Changed, new ConfigChangedEventArgs(ControllerConfig.Default, ConfigOrigin.BuiltInDefaults, null,
                 current.Origin == ConfigOrigin.ConfigMap
@@ -204,7 +219,7 @@ public sealed class ControllerConfigSource
 
         var resourceVersion = configMap.Metadata?.ResourceVersion;
         var data = DataOf(configMap);
-        if (current.Origin == ConfigOrigin.ConfigMap && current.Data == data)
+        if (current.Origin is ConfigOrigin.ConfigMap or ConfigOrigin.Invalid && current.Data == data)
         {
             // Same content (a re-list, or a change to another key or to metadata): nothing to apply.
             snapshot = current with { ResourceVersion = resourceVersion };
@@ -214,10 +229,17 @@ public sealed class ControllerConfigSource
         var result = ControllerConfigParser.ParseConfigMapData(configMap.Data);
         if (!result.IsValid)
         {
+            if (current.Origin != ConfigOrigin.ConfigMap)
+            {
+                // No good config seen by this process: do not guess, block until a valid one (or none) appears.
+                snapshot = new Snapshot(ControllerConfig.Default, ConfigOrigin.Invalid, resourceVersion, data,
+                    $"ConfigMap {options.Namespace}/{options.Name} (resourceVersion {resourceVersion}) is invalid and no earlier valid config is known: {string.Join("; ", result.Errors)}");
+            }
+
             if (lastRejectedData != data)
             {
                 lastRejectedData = data;
-                RaiseSafely(Rejected, new ConfigRejectedEventArgs(result.Errors, configMap, current.Config));
+                RaiseSafely(Rejected, new ConfigRejectedEventArgs(result.Errors, configMap, current.Config, snapshot.Origin == ConfigOrigin.Invalid));
             }
 
             return;
@@ -268,7 +290,7 @@ public sealed class ControllerConfigSource
         }
     }
 
-    private sealed record Snapshot(ControllerConfig Config, ConfigOrigin Origin, string? ResourceVersion, string? Data);
+    private sealed record Snapshot(ControllerConfig Config, ConfigOrigin Origin, string? ResourceVersion, string? Data, string? Reason = null);
 }
 
 /// <summary>Where the live config came from.</summary>
@@ -279,6 +301,9 @@ public enum ConfigOrigin
 
     /// <summary>A valid <c>taskrun-controller-config</c> ConfigMap.</summary>
     ConfigMap,
+
+    /// <summary>The ConfigMap is invalid and no valid one was seen since the process started: fail closed.</summary>
+    Invalid,
 }
 
 public sealed class ControllerConfigSourceOptions
@@ -324,8 +349,11 @@ public sealed class ConfigChangedEventArgs(ControllerConfig config, ConfigOrigin
     public string Description { get; } = description;
 }
 
-public sealed class ConfigRejectedEventArgs(IReadOnlyList<ConfigError> errors, V1ConfigMap configMap, ControllerConfig kept) : EventArgs
+public sealed class ConfigRejectedEventArgs(IReadOnlyList<ConfigError> errors, V1ConfigMap configMap, ControllerConfig kept, bool blocked = false) : EventArgs
 {
+    /// <summary>True when no good config is known, so the process fails closed instead of keeping one.</summary>
+    public bool Blocked { get; } = blocked;
+
     public IReadOnlyList<ConfigError> Errors { get; } = errors;
 
     /// <summary>The rejected ConfigMap (e.g. to attach a Warning Event to it).</summary>

@@ -14,11 +14,13 @@ public static class InvalidConfigEvent
 {
     public const string Reason = "InvalidConfig";
 
-    public static Corev1Event Build(V1ConfigMap configMap, string errors, string component, DateTime now)
+    public static Corev1Event Build(V1ConfigMap configMap, string errors, string component, DateTime now, bool blocked = false)
     {
         ArgumentNullException.ThrowIfNull(configMap);
         var metadata = configMap.Metadata;
-        var message = $"invalid {ControllerConfig.DataKey}, not applied (the last good config stays in use): {errors}";
+        var message = blocked
+            ? $"invalid {ControllerConfig.DataKey} and no earlier valid config is known: {component} fails closed (no new TaskRuns admitted or started) until a valid config is applied: {errors}"
+            : $"invalid {ControllerConfig.DataKey}, not applied (the last good config stays in use): {errors}";
         var uid = metadata.Uid is { Length: >= 8 } u ? u[..8] : "0";
         return new Corev1Event
         {
@@ -49,10 +51,10 @@ public static class InvalidConfigEvent
     }
 
     /// <summary>Creates the Event; one that another replica already made counts as done. Other failures throw.</summary>
-    public static async Task RecordAsync(IKubernetes client, V1ConfigMap configMap, string errors, string component, DateTime now, CancellationToken cancellationToken = default)
+    public static async Task RecordAsync(IKubernetes client, V1ConfigMap configMap, string errors, string component, DateTime now, bool blocked = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var warning = Build(configMap, errors, component, now);
+        var warning = Build(configMap, errors, component, now, blocked);
         try
         {
             await client.CoreV1.CreateNamespacedEventAsync(warning, warning.Metadata.NamespaceProperty, cancellationToken: cancellationToken);

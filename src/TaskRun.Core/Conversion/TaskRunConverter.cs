@@ -76,13 +76,17 @@ public static class TaskRunConverter
         }
 
         var metadata = EnsureObject(obj, "metadata");
-        if (spec.Count > 0)
+        // An annotation kept by v1→v2 for validation to refuse (see V1ToHub) stays: rewriting it would hide what the author wrote.
+        if (!HoldsRefusedKeys(metadata))
         {
-            EnsureObject(metadata, "annotations")[TaskRunApi.V2SpecAnnotation] = WithSortedKeys(spec).ToJsonString();
-        }
-        else
-        {
-            RemoveAnnotation(metadata);
+            if (spec.Count > 0)
+            {
+                EnsureObject(metadata, "annotations")[TaskRunApi.V2SpecAnnotation] = WithSortedKeys(spec).ToJsonString();
+            }
+            else
+            {
+                RemoveAnnotation(metadata);
+            }
         }
 
         obj["spec"] = v1Spec;
@@ -92,7 +96,14 @@ public static class TaskRunConverter
     private static JsonObject V1ToHub(JsonObject obj)
     {
         obj["apiVersion"] = TaskRunApi.V2ApiVersion;
+        var annotationText = obj["metadata"]?["annotations"]?[TaskRunApi.V2SpecAnnotation]?.DeepClone();
         var v2Only = TakeV2OnlySpec(obj);
+        // Keys v1 can state are never taken from the annotation (the v1 spec a reviewer reads is what runs); the
+        // annotation stays on the object so that validation refuses it, naming those keys.
+        if (v2Only is not null && V2SpecAnnotation.RemoveRefused(v2Only))
+        {
+            EnsureObject(EnsureObject(obj, "metadata"), "annotations")[TaskRunApi.V2SpecAnnotation] = annotationText;
+        }
         if (obj["spec"] is not JsonObject spec)
         {
             if (v2Only is not null)
@@ -140,6 +151,10 @@ public static class TaskRunConverter
         obj["spec"] = v2Spec;
         return obj;
     }
+
+    private static bool HoldsRefusedKeys(JsonObject metadata) =>
+        metadata["annotations"]?[TaskRunApi.V2SpecAnnotation] is JsonValue value && value.TryGetValue<string>(out var text) &&
+        V2SpecAnnotation.Parse(text) is { } content && V2SpecAnnotation.RefusedKeys(content).Count > 0;
 
     /// <summary>Reads and removes the annotation that carries v2-only fields through v1.</summary>
     private static JsonObject? TakeV2OnlySpec(JsonObject obj)

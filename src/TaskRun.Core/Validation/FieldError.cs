@@ -40,5 +40,15 @@ public sealed record ValidationResult(IReadOnlyList<FieldError> Errors, IReadOnl
 /// <summary>The parts of the controller config that validation depends on.</summary>
 public sealed record ValidationPolicy(long MaxFileBytes, bool AllowAgentOverrides)
 {
-    public static ValidationPolicy Default { get; } = new(Api.SpecLimits.DefaultMaxFileBytes, AllowAgentOverrides: true);
+    /// <summary>The policy of the built-in config: no agent overrides.</summary>
+    public static ValidationPolicy Default { get; } = From(Config.ControllerConfig.Default);
+
+    /// <summary>The agent section: the default image, allowed images and the resource bounds of an override.</summary>
+    public Config.AgentConfig Agent { get; init; } = Config.ControllerConfig.Default.Agent;
+
+    public static ValidationPolicy From(Config.ControllerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new(config.Limits.MaxFileBytes, config.Agent.AllowOverrides) { Agent = config.Agent };
+    }
 }

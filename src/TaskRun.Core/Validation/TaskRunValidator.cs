@@ -17,9 +17,6 @@ public static partial class TaskRunValidator
     /// <summary>Above this share of a limit the user gets a warning.</summary>
     private const double WarnAtShareOfLimit = 0.9;
 
-    /// <summary>Automatic retries can raise the run number by at most this much; sizes are checked for the largest.</summary>
-    private const int MaxRunNumberIncrease = SpecLimits.MaxMaxRetries;
-
     public static ValidationResult ValidateCreate(V2TaskRun taskRun, ValidationPolicy policy) => Validate(taskRun, null, policy);
 
     public static ValidationResult ValidateUpdate(V2TaskRun taskRun, V2TaskRun oldTaskRun, ValidationPolicy policy) =>
@@ -58,10 +55,23 @@ public static partial class TaskRunValidator
 
     private static void ValidateMetadata(V1ObjectMeta? metadata, List<FieldError> errors)
     {
-        if (metadata?.Annotations?.ContainsKey(TaskRunApi.V2SpecAnnotation) == true)
+        if (metadata?.Annotations?.TryGetValue(TaskRunApi.V2SpecAnnotation, out var text) != true)
         {
-            errors.Add(new($"metadata.annotations[{TaskRunApi.V2SpecAnnotation}]", FieldErrorType.Forbidden,
-                "this annotation is reserved for v1↔v2 conversion; remove it and set the v2 fields in spec directly"));
+            return;
+        }
+
+        var field = $"metadata.annotations[{TaskRunApi.V2SpecAnnotation}]";
+        var allowed = string.Join(", ", Conversion.V2SpecAnnotation.AllowedKeys);
+        var refused = Conversion.V2SpecAnnotation.Parse(text) is { } content ? Conversion.V2SpecAnnotation.RefusedKeys(content) : null;
+        if (refused is { Count: > 0 })
+        {
+            errors.Add(new(field, FieldErrorType.Forbidden,
+                $"the annotation holds {string.Join(", ", refused.Select(k => Printable(k)))}, which it may not carry: in v1 taskId, serviceName, priority, markdownFiles and retryAttempt are written in spec, and the annotation carries only the v2-only fields ({allowed}); remove those keys"));
+        }
+        else
+        {
+            errors.Add(new(field, FieldErrorType.Forbidden,
+                $"this annotation is reserved for v1↔v2 conversion and may carry only {allowed} of a v1 object; remove it and set the v2 fields in spec directly"));
         }
     }
 
@@ -181,9 +191,10 @@ public static partial class TaskRunValidator
 
     private static void ValidateRetryAndTimeout(V2TaskRunSpec spec, List<FieldError> errors)
     {
-        if (spec.Retry?.Attempt is { } attempt && attempt < SpecLimits.MinAttempt)
+        if (spec.Retry?.Attempt is { } attempt && attempt is < SpecLimits.MinAttempt or > SpecLimits.MaxAttempt)
         {
-            errors.Add(new("spec.retry.attempt", FieldErrorType.Invalid, $"retry.attempt is {attempt}; it must be {SpecLimits.MinAttempt} or more"));
+            errors.Add(new("spec.retry.attempt", FieldErrorType.Invalid,
+                $"retry.attempt is {attempt}; it must be between {SpecLimits.MinAttempt} and {SpecLimits.MaxAttempt}: raise it by one to start a new run"));
         }
 
         if (spec.Retry?.MaxRetries is { } maxRetries && maxRetries is < SpecLimits.MinMaxRetries or > SpecLimits.MaxMaxRetries)
@@ -213,26 +224,7 @@ public static partial class TaskRunValidator
             return;
         }
 
-        if (agent.Image is not null && (agent.Image.Length == 0 || agent.Image.Any(char.IsWhiteSpace)))
-        {
-            errors.Add(new("spec.agent.image", FieldErrorType.Invalid,
-                $"image \"{Printable(agent.Image)}\" is not a valid image reference: give a reference without spaces such as \"ghcr.io/org/agent:1.2\""));
-        }
-
-        ValidateQuantities(agent.Resources?.Requests, "spec.agent.resources.requests", errors);
-        ValidateQuantities(agent.Resources?.Limits, "spec.agent.resources.limits", errors);
-    }
-
-    private static void ValidateQuantities(IDictionary<string, ResourceQuantity>? quantities, string path, List<FieldError> errors)
-    {
-        foreach (var (name, quantity) in quantities ?? new Dictionary<string, ResourceQuantity>())
-        {
-            if (!ResourceQuantities.IsValid(quantity))
-            {
-                errors.Add(new($"{path}.{name}", FieldErrorType.Invalid,
-                    $"\"{Printable(quantity?.ToString())}\" is not a resource quantity; write it like \"500m\", \"2\" or \"4Gi\""));
-            }
-        }
+        errors.AddRange(AgentPolicy.Check(policy.Agent with { AllowOverrides = true }, agent));
     }
 
     private static void ValidateUpdateRules(V2TaskRunSpec spec, V2TaskRunSpec old, List<FieldError> errors)
@@ -261,7 +253,8 @@ public static partial class TaskRunValidator
     /// <summary>The run's whole ConfigMap must fit the API server's 1 MiB limit, generated files included.</summary>
     private static void CheckConfigMapBudget(V2TaskRun taskRun, List<FieldError> errors, List<string> warnings)
     {
-        var largestRun = (taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt) + MaxRunNumberIncrease;
+        // retry.attempt is at most SpecLimits.MaxAttempt, so this cannot overflow.
+        var largestRun = (taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt) + SpecLimits.MaxMaxRetries;
         var size = RunPayloadBuilder.Build(WithPredictableName(taskRun), largestRun).SizeBytes;
         if (size > SpecLimits.ConfigMapBudgetBytes)
         {

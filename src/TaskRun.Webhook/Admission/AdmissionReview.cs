@@ -143,6 +143,10 @@ internal sealed class ApiStatus
     public static ApiStatus Invalid(string message, StatusDetails details) =>
         new() { State = Failure, Code = 422, Reason = ReasonInvalid, Message = message, Details = details };
 
+    /// <summary>503: the webhook cannot judge now (its config fails closed); the message says why and what to do.</summary>
+    public static ApiStatus Unavailable(string message) =>
+        new() { State = Failure, Code = 503, Reason = "ServiceUnavailable", Message = message };
+
     /// <summary>400: the request itself cannot be handled (wrong kind, unreadable object).</summary>
     public static ApiStatus BadRequest(string message) =>
         new() { State = Failure, Code = 400, Reason = ReasonBadRequest, Message = message };

@@ -39,6 +39,11 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                     return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
                 }
 
+                if (config.BlockedReason is { } blocked)
+                {
+                    return FailClosed(request, blocked);
+                }
+
                 result = TaskRunValidator.ValidateCreate(created!, config.Policy);
                 break;
             case TaskRunObjects.Update:
@@ -53,8 +58,14 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                     return AdmissionOutcome.Allow(AdmissionResponse.Allow(uid));
                 }
 
+                var specUnchanged = SpecUnchanged(request.Object!.Value, request.OldObject!.Value);
+                if (!specUnchanged && config.BlockedReason is { } blockedUpdate)
+                {
+                    return FailClosed(request, blockedUpdate);
+                }
+
                 result = TaskRunValidator.ValidateUpdate(updated, old!, config.Policy);
-                if (SpecUnchanged(request.Object!.Value, request.OldObject!.Value))
+                if (specUnchanged)
                 {
                     result = result with { Errors = [.. result.Errors.Where(e => e.Field.StartsWith("metadata.", StringComparison.Ordinal))], Warnings = [] };
                 }
@@ -97,6 +108,11 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                 Causes = [.. result.Errors.Select(e => new StatusCause(e.Reason, e.Message, e.Field))],
             });
     }
+
+    /// <summary>While the stored config is invalid and no good one is known, no TaskRun is judged by a guessed policy.</summary>
+    private static AdmissionOutcome FailClosed(AdmissionRequest request, string reason) =>
+        AdmissionOutcome.Deny(AdmissionResponse.Deny(request.Uid!, ApiStatus.Unavailable(
+            $"TaskRun admission is closed: the cluster's controller config is invalid ({reason}); an admin must apply a valid taskrun-controller-config, then try again")));
 
     private static bool SpecUnchanged(JsonElement updated, JsonElement old) =>
         updated.TryGetProperty("spec", out var spec) && old.TryGetProperty("spec", out var oldSpec) && JsonElement.DeepEquals(spec, oldSpec);

@@ -21,6 +21,9 @@ internal interface ILiveConfig
 
     /// <summary>The namespace whose <c>taskrun-controller-config</c> is the config (the system namespace).</summary>
     string Namespace { get; }
+
+    /// <summary>Why the stored config is invalid with no good one known (TaskRun admission fails closed), or null.</summary>
+    string? BlockedReason => null;
 }
 
 /// <summary>The built-in defaults, never changing: the webhook with <c>WatchConfig</c> off.</summary>
@@ -34,7 +37,7 @@ internal sealed class StaticConfig(string configNamespace) : ILiveConfig
 
     public string Namespace => configNamespace;
 
-    public static ValidationPolicy PolicyOf(ControllerConfig config) => new(config.Limits.MaxFileBytes, config.Agent.AllowOverrides);
+    public static ValidationPolicy PolicyOf(ControllerConfig config) => ValidationPolicy.From(config);
 }
 
 /// <summary>
@@ -74,6 +77,8 @@ internal sealed class LiveConfig : BackgroundService, ILiveConfig
 
     public string Namespace => options.ConfigNamespace;
 
+    public string? BlockedReason => source.BlockedReason;
+
     public bool HasSynced => source.HasSynced;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => source.RunAsync(stoppingToken);
@@ -81,6 +86,7 @@ internal sealed class LiveConfig : BackgroundService, ILiveConfig
     private void OnChanged(object? sender, ConfigChangedEventArgs e)
     {
         policy = StaticConfig.PolicyOf(e.Config);
+        metrics.ConfigValid.Set(1);
         if (e.Origin == ConfigOrigin.BuiltInDefaults)
         {
             metrics.ConfigUpdates.WithLabels("defaults").Inc();
@@ -97,8 +103,20 @@ internal sealed class LiveConfig : BackgroundService, ILiveConfig
     private void OnRejected(object? sender, ConfigRejectedEventArgs e)
     {
         metrics.ConfigUpdates.WithLabels("rejected").Inc();
-        logger.LogError("Controller config in ConfigMap {Namespace}/{Name} (resourceVersion {ResourceVersion}) is invalid and was not applied; keeping the last good config: {Errors}",
-            e.ConfigMap.Metadata?.NamespaceProperty, e.ConfigMap.Metadata?.Name, e.ConfigMap.Metadata?.ResourceVersion, e.Summary);
+        if (e.Blocked)
+        {
+            // Fail closed: the built-in (safe) policy would be a guess at the admin's intent; TaskRun admission is refused instead.
+            policy = StaticConfig.PolicyOf(ControllerConfig.Default);
+            metrics.ConfigValid.Set(0);
+            logger.LogError("Controller config in ConfigMap {Namespace}/{Name} (resourceVersion {ResourceVersion}) is invalid and no valid config is known: TaskRun creates and spec changes are REFUSED until a valid config is applied: {Errors}",
+                e.ConfigMap.Metadata?.NamespaceProperty, e.ConfigMap.Metadata?.Name, e.ConfigMap.Metadata?.ResourceVersion, e.Summary);
+        }
+        else
+        {
+            logger.LogError("Controller config in ConfigMap {Namespace}/{Name} (resourceVersion {ResourceVersion}) is invalid and was not applied; keeping the last good config: {Errors}",
+                e.ConfigMap.Metadata?.NamespaceProperty, e.ConfigMap.Metadata?.Name, e.ConfigMap.Metadata?.ResourceVersion, e.Summary);
+        }
+
         if (options.EmitConfigEvents)
         {
             _ = EmitWarningEventAsync(e);
@@ -117,7 +135,7 @@ internal sealed class LiveConfig : BackgroundService, ILiveConfig
     {
         try
         {
-            await InvalidConfigEvent.RecordAsync(client, e.ConfigMap, e.Summary, "taskrun-webhook", time.GetUtcNow().UtcDateTime);
+            await InvalidConfigEvent.RecordAsync(client, e.ConfigMap, e.Summary, "taskrun-webhook", time.GetUtcNow().UtcDateTime, e.Blocked);
         }
         catch (Exception error) when (error is HttpOperationException or HttpRequestException or IOException or TaskCanceledException)
         {

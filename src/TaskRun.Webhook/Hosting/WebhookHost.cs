@@ -126,7 +126,8 @@ internal static class WebhookHost
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", (CertificateReloader certificates, ILiveConfig config) =>
         {
-            var configState = config is LiveConfig live && !live.HasSynced ? "not synced yet (built-in defaults)" : config.Origin.ToString();
+            var configState = config is LiveConfig live && !live.HasSynced ? "not synced yet (built-in defaults)"
+                : config.BlockedReason is { } blocked ? $"INVALID, TaskRun admission closed: {blocked}" : config.Origin.ToString();
             return certificates.Certificate is { } certificate
                 ? Results.Text($"ok\ncertificate: serial {certificate.SerialNumber}, valid until {certificate.NotAfter.ToUniversalTime():o}\nconfig: {configState}\n")
                 : Results.Text($"not ready: no serving certificate loaded ({certificates.LastFailure ?? "not read yet"})\n", statusCode: StatusCodes.Status503ServiceUnavailable);

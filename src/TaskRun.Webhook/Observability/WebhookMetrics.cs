@@ -32,6 +32,9 @@ internal sealed class WebhookMetrics
         CertificateReloads = factory.CreateCounter("taskrun_webhook_certificate_reloads_total",
             "Serving certificate loads: loaded, or failed (the last good certificate is kept).",
             new CounterConfiguration { LabelNames = ["result"] });
+        ConfigValid = factory.CreateGauge("taskrun_webhook_config_valid",
+            "1 while a valid config (or the built-in one) is in use; 0 while the stored config is invalid and none is known (TaskRun admission refused).");
+        ConfigValid.Set(1);
         CertificateExpiry = factory.CreateGauge("taskrun_webhook_certificate_expiry_timestamp_seconds",
             "Unix time at which the serving certificate in use expires.");
     }
@@ -49,4 +52,6 @@ internal sealed class WebhookMetrics
     public Counter CertificateReloads { get; }
 
     public Gauge CertificateExpiry { get; }
+
+    public Gauge ConfigValid { get; }
 }

@@ -35,6 +35,12 @@ internal sealed class ControllerHarness : IAsyncDisposable
             Metrics,
             TimeProvider.System,
             NullLoggerFactory.Instance);
+        if (LiveConfig is not null)
+        {
+            // As the host does: a config change has every TaskRun looked at again.
+            LiveConfig.Source.Changed += (_, _) => Controller.RequeueAll();
+        }
+
         var configWatch = LiveConfig?.Source.RunAsync(stop.Token) ?? Task.CompletedTask;
         running = Task.WhenAll(configWatch, Task.Run(async () =>
         {

@@ -64,7 +64,9 @@ public sealed class ControllerConfigParserTests
         Assert.Equal((3, 3600, 86400), (config.Job.BackoffLimit, config.Job.ActiveDeadlineSeconds, config.Job.TtlSecondsAfterFinished));
         Assert.Equal("ghcr.io/5dlabs/platform/claude-code:latest", config.Agent.Image);
         Assert.Equal(["claude", "--resume"], config.Agent.Command);
-        Assert.True(config.Agent.AllowOverrides);
+        Assert.False(config.Agent.AllowOverrides);
+        Assert.Empty(config.Agent.AllowedImages);
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "4", ["memory"] = "16Gi" }, config.Agent.MaxResources);
         Assert.Equal("busybox:1.36", config.InitContainer.Image);
         Assert.Equal("orchestrator-secrets", config.Secrets.Name);
         Assert.Equal((3, 10, 300), (config.Retry.MaxRetries, config.Retry.BaseDelaySeconds, config.Retry.MaxDelaySeconds));
@@ -146,7 +148,7 @@ public sealed class ControllerConfigParserTests
     [InlineData("cpu: 1e3", "1000")]
     public void Quantities_may_be_written_as_YAML_numbers(string line, string expected)
     {
-        var result = ControllerConfigParser.Parse($"agent:\n  resources:\n    requests:\n      {line}\n    limits:\n      cpu: 2000\n");
+        var result = ControllerConfigParser.Parse($"agent:\n  resources:\n    requests:\n      {line}\n    limits:\n      cpu: 1000\n");
 
         Assert.True(result.IsValid, result.Summary());
         Assert.Equal(expected, result.Config!.Agent.Resources.Requests["cpu"]);
@@ -177,7 +179,16 @@ public sealed class ControllerConfigParserTests
         { "duplicate retryOn reason", "retry:\n  retryOn: [DeadlineExceeded, DeadlineExceeded]\n", "retry.retryOn", "" },
         { "invalid quantity", "agent:\n  resources:\n    requests:\n      cpu: 1x\n", "agent.resources.requests.cpu", "\"1x\"" },
         { "negative quantity", "agent:\n  resources:\n    limits:\n      memory: -1\n", "agent.resources.limits.memory", "-1" },
-        { "quantity too large for a number", "agent:\n  resources:\n    requests:\n      cpu: 1e400\n", "agent.resources.requests.cpu", "\"1e400\" is not a usable resource quantity" },
+        { "image with a shell substitution", "agent:\n  image: \"$(id)\"\n", "agent.image", "" },
+        { "init image with a semicolon", "initContainer:\n  image: \"busybox;id\"\n", "initContainer.image", "" },
+        { "allowed image with a star inside", "agent:\n  allowedImages: [\"ghcr.io/*/x\"]\n", "agent.allowedImages.0", "" },
+        { "allowed image prefix without a separator", "agent:\n  allowedImages: [\"ghcr.io/org*\"]\n", "agent.allowedImages[0]", "prefix ending in /*, :* or @*" },
+        { "endpoint with a newline", "telemetry:\n  otlpEndpoint: \"collector:4317\\nX-Evil: 1\"\n", "telemetry.otlpEndpoint", "" },
+        { "endpoint that is no endpoint", "telemetry:\n  otlpEndpoint: \"not an endpoint\"\n", "telemetry.otlpEndpoint", "" },
+        { "memory beyond any machine", "agent:\n  resources:\n    limits:\n      memory: 99999999999999999999Ei\n", "agent.resources.limits.memory", "" },
+        { "cpu beyond any machine", "agent:\n  maxResources:\n    cpu: \"100000\"\n", "agent.maxResources.cpu", "between 0 and 1024 cores" },
+        { "storage beyond any disk", "workspace:\n  storageSize: 2Ei\n", "workspace.storageSize", "out of range" },
+        { "quantity too large for a number", "agent:\n  resources:\n    requests:\n      cpu: 1e400\n", "agent.resources.requests.cpu", "\"1e400\" is not a resource quantity" },
         { "e-notation with a binary suffix", "agent:\n  resources:\n    limits:\n      memory: 1e400Ki\n", "agent.resources.limits.memory", "" },
         { "request above its limit", "agent:\n  resources:\n    requests:\n      cpu: 3\n", "agent.resources.requests.cpu", "above the limit 2" },
         { "request above its limit in other units", "agent:\n  resources:\n    requests:\n      memory: 5Gi\n    limits:\n      memory: 4096Mi\n", "agent.resources.requests.memory", "above the limit 4096Mi" },

@@ -100,16 +100,59 @@ public sealed class ControllerConfigSourceTests
     }
 
     [Fact]
-    public async Task An_invalid_ConfigMap_at_start_keeps_the_defaults()
+    public async Task An_invalid_ConfigMap_at_start_fails_closed_with_the_safe_defaults_until_a_valid_one_appears()
     {
-        var script = new ScriptedConfigMapClient().List(ConfigMap(Invalid, "11"));
+        var script = new ScriptedConfigMapClient()
+            .List(ConfigMap(Invalid, "11"))
+            .Watch((WatchEventType.Modified, ConfigMap(Invalid + "# same problem\n", "12")), (WatchEventType.Modified, ConfigMap(BackoffTwo, "13")));
+        var source = new ControllerConfigSource(script.Client, Options, new ManualTimeProvider());
+        var blockedWhileInvalid = new List<string?>();
+        source.Rejected += (_, e) => blockedWhileInvalid.Add(e.Blocked ? source.BlockedReason : "not blocked");
+
+        await using var run = SourceRun.Start(source);
+        await run.WaitAsync(() => run.Changed.Count == 1);
+
+        Assert.Equal(2, blockedWhileInvalid.Count);
+        Assert.All(blockedWhileInvalid, reason => Assert.Contains("job.backoffLimit", reason, StringComparison.Ordinal));
+        Assert.Null(source.BlockedReason);
+        Assert.Equal(ConfigOrigin.ConfigMap, source.Origin);
+        Assert.Equal(2, source.Current.Job.BackoffLimit);
+    }
+
+    [Fact]
+    public async Task An_invalid_ConfigMap_at_start_blocks_and_its_deletion_unblocks_with_the_defaults()
+    {
+        var script = new ScriptedConfigMapClient()
+            .List(ConfigMap(Invalid, "11"))
+            .Watch((WatchEventType.Deleted, ConfigMap(Invalid, "12")));
+        var source = new ControllerConfigSource(script.Client, Options, new ManualTimeProvider());
+        string? blocked = null;
+        source.Rejected += (_, _) => blocked = source.BlockedReason;
+
+        await using var run = SourceRun.Start(source);
+        await run.WaitAsync(() => run.Changed.Count == 1);
+
+        Assert.NotNull(blocked);
+        Assert.Null(source.BlockedReason);
+        Assert.Equal(ConfigOrigin.BuiltInDefaults, source.Origin);
+        Assert.Same(ControllerConfig.Default, source.Current);
+        Assert.False(source.Current.Agent.AllowOverrides);
+    }
+
+    [Fact]
+    public async Task An_invalid_update_after_a_good_config_keeps_the_good_one_and_does_not_block()
+    {
+        var script = new ScriptedConfigMapClient()
+            .List(ConfigMap(BackoffTwo, "11"))
+            .Watch((WatchEventType.Modified, ConfigMap(Invalid, "12")));
         var source = new ControllerConfigSource(script.Client, Options, new ManualTimeProvider());
 
         await using var run = SourceRun.Start(source);
         await run.WaitAsync(() => run.Rejected.Count == 1);
 
-        Assert.Same(ControllerConfig.Default, source.Current);
-        Assert.True(source.HasSynced);
+        Assert.False(run.Rejected[0].Blocked);
+        Assert.Null(source.BlockedReason);
+        Assert.Equal(2, source.Current.Job.BackoffLimit);
     }
 
     [Fact]

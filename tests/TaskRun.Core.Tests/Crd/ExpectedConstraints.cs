@@ -34,6 +34,7 @@ internal static class ExpectedConstraints
         new("spec.markdownFiles[].filename", "pattern", SpecLimits.FileNamePattern),
         Enum("spec.markdownFiles[].fileType", FileTypes.All),
         new("spec.retryAttempt", "minimum", SpecLimits.MinAttempt),
+        new("spec.retryAttempt", "maximum", SpecLimits.MaxAttempt),
     ];
 
     private static IEnumerable<SchemaConstraint> V2Spec() =>
@@ -44,6 +45,7 @@ internal static class ExpectedConstraints
         new("spec.files[].name", "pattern", SpecLimits.FileNamePattern),
         Enum("spec.files[].type", FileTypes.All),
         new("spec.retry.attempt", "minimum", SpecLimits.MinAttempt),
+        new("spec.retry.attempt", "maximum", SpecLimits.MaxAttempt),
         new("spec.retry.maxRetries", "minimum", SpecLimits.MinMaxRetries),
         new("spec.retry.maxRetries", "maximum", SpecLimits.MaxMaxRetries),
         new("spec.timeoutSeconds", "minimum", SpecLimits.MinTimeoutSeconds),

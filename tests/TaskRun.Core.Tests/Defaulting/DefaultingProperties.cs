@@ -49,7 +49,7 @@ public sealed class DefaultingProperties
         {
             TaskRunDefaulter.Default(taskRun);
 
-            var result = TaskRunValidator.ValidateCreate(taskRun, ValidationPolicy.Default);
+            var result = TaskRunValidator.ValidateCreate(taskRun, TaskRuns.OverridesAllowed);
 
             Assert.True(result.IsValid, result.Summary());
         }, iter: Iterations, print: KubeJson.Serialize);

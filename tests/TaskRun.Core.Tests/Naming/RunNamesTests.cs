@@ -40,14 +40,27 @@ public sealed class RunNamesTests
     }
 
     [Fact]
-    public void A_long_name_is_cut_and_followed_by_a_hash_of_the_full_name()
+    public void A_long_name_is_cut_and_followed_by_an_80_bit_hash_of_the_full_name()
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(LongName)))[..8];
+        var hash = Base32Of80Bits(SHA256.HashData(Encoding.UTF8.GetBytes(LongName)));
         const string suffix = "-run-7";
-        var prefix = LongName[..(63 - suffix.Length - 8 - 1)].TrimEnd('-', '.');
+        var prefix = LongName[..(63 - suffix.Length - 16 - 1)].TrimEnd('-', '.');
 
         Assert.Equal($"{prefix}-{hash}{suffix}", RunNames.Job(LongName, 7));
-        Assert.Equal($"{LongName[..(63 - "-run-7-files".Length - 9)].TrimEnd('-', '.')}-{hash}-run-7-files", RunNames.ConfigMap(LongName, 7));
+        Assert.Equal($"{LongName[..(63 - "-run-7-files".Length - 17)].TrimEnd('-', '.')}-{hash}-run-7-files", RunNames.ConfigMap(LongName, 7));
+    }
+
+    [Fact]
+    public void A_short_name_in_the_hashed_shape_is_hashed_too_so_it_cannot_pose_as_a_cut_name()
+    {
+        var victimJob = RunNames.Job(LongName, 1);
+        var posing = victimJob[..^"-run-1".Length];
+
+        Assert.True(RunNames.HasHashedShape(posing));
+        Assert.NotEqual(victimJob, RunNames.Job(posing, 1));
+        Assert.NotEqual(posing + "-run-1", RunNames.Job(posing, 1));
+        Assert.False(RunNames.HasHashedShape("auth-service-task-1001"));
+        Assert.False(RunNames.HasHashedShape("svc-abcdefghijklmno1"));
     }
 
     [Theory]
@@ -101,8 +114,8 @@ public sealed class RunNamesTests
     [InlineData('.')]
     public void A_cut_that_ends_on_a_separator_still_gives_a_valid_name(char separator)
     {
-        // A Job name of run 1 keeps 48 characters of a long TaskRun name, a ConfigMap name 42: put a separator last.
-        foreach (var kept in new[] { 48, 42 })
+        // A Job name of run 1 keeps 40 characters of a long TaskRun name, a ConfigMap name 34: put a separator last.
+        foreach (var kept in new[] { 40, 34 })
         {
             var name = new string('a', kept - 1) + separator + "b" + new string('c', 100);
 
@@ -113,7 +126,7 @@ public sealed class RunNamesTests
             AssertValidChildName(configMap);
         }
 
-        Assert.StartsWith(new string('a', 47) + "-", RunNames.Job(new string('a', 47) + separator + "b" + new string('c', 100), 1), StringComparison.Ordinal);
+        Assert.StartsWith(new string('a', 39) + "-", RunNames.Job(new string('a', 39) + separator + "b" + new string('c', 100), 1), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -132,12 +145,12 @@ public sealed class RunNamesTests
             var configMap = RunNames.ConfigMap(name, run);
             AssertValidChildName(job);
             AssertValidChildName(configMap);
-            if (name.Length + $"-run-{run}".Length <= 63)
+            if (name.Length + $"-run-{run}".Length <= 63 && !RunNames.HasHashedShape(name))
             {
                 Assert.Equal($"{name}-run-{run}", job);
             }
 
-            if (name.Length + $"-run-{run}-files".Length <= 63)
+            if (name.Length + $"-run-{run}-files".Length <= 63 && !RunNames.HasHashedShape(name))
             {
                 Assert.Equal($"{name}-run-{run}-files", configMap);
             }
@@ -172,6 +185,13 @@ public sealed class RunNamesTests
     {
         var labels = name.Split('.').Select(l => l.Trim('-')).Where(l => l.Length > 0);
         return string.Join('.', labels);
+    }
+
+    /// <summary>The first 80 bits of a digest in RFC 4648 base32, lower case: an independent statement of the hash.</summary>
+    private static string Base32Of80Bits(byte[] digest)
+    {
+        var bits = string.Concat(digest.Take(10).Select(b => Convert.ToString(b, 2).PadLeft(8, '0')));
+        return string.Concat(Enumerable.Range(0, 16).Select(i => "abcdefghijklmnopqrstuvwxyz234567"[Convert.ToInt32(bits.Substring(i * 5, 5), 2)]));
     }
 
     private static void AssertValidChildName(string name)

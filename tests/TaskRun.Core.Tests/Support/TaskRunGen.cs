@@ -22,7 +22,7 @@ internal static class TaskRunGen
             .Null(0.6);
 
     private static readonly Gen<V1ResourceRequirements?> Resources =
-        Gen.Select(Gen.Bool, Gen.OneOf("250m", "1", "2", "1.5"), Gen.OneOf("512Mi", "2Gi", "4Gi"))
+        Gen.Select(Gen.Bool, Gen.OneOf("250m", "1", "2", "1.5"), Gen.OneOf("2Gi", "4Gi", "8Gi"))
             .Select((withLimits, cpu, memory) => new V1ResourceRequirements
             {
                 Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu) },
@@ -31,7 +31,7 @@ internal static class TaskRunGen
             .Null(0.5);
 
     private static readonly Gen<AgentOverride?> ValidAgent =
-        Gen.Select(Gen.OneOf("ghcr.io/5dlabs/platform/claude-code:1.2", "registry.local/agent@sha256:abc").Null(0.3), Resources)
+        Gen.Select(Gen.OneOf("ghcr.io/5dlabs/platform/claude-code:1.2", "registry.local/agent@sha256:" + new string('a', 64)).Null(0.3), Resources)
             .Select((image, resources) => new AgentOverride { Image = image, Resources = resources })
             .Null(0.7);
 

@@ -11,6 +11,17 @@ internal static class TaskRuns
     public const string Namespace = "orchestrator";
     public const string Uid = "6f1c0c4e-8d7a-4c1e-9f5b-2a7d3e4b5c6d";
 
+    /// <summary>A policy with agent overrides on, for the org's images and the default resource bounds.</summary>
+    public static TaskRun.Core.Validation.ValidationPolicy OverridesAllowed { get; } = TaskRun.Core.Validation.ValidationPolicy.From(
+        TaskRun.Core.Config.ControllerConfig.Default with
+        {
+            Agent = TaskRun.Core.Config.ControllerConfig.Default.Agent with
+            {
+                AllowOverrides = true,
+                AllowedImages = ["ghcr.io/5dlabs/platform/claude-code:*", "registry.local/agent@*"],
+            },
+        });
+
     /// <summary>The seed's example as a v2 TaskRun, already defaulted, that passes validation.</summary>
     public static V2TaskRun Valid() => new()
     {

@@ -99,8 +99,10 @@ public sealed class TaskRunValidatorRuleTests
         ["file type with v1 spelling"] = new(t => t.Spec.Files![1].Type = "design_spec", "spec.files[1].type", FieldErrorType.NotSupported, ["design-spec"]),
 
         // spec.retry and spec.timeoutSeconds, at each edge
-        ["retry.attempt 0"] = new(t => t.Spec.Retry!.Attempt = 0, "spec.retry.attempt", FieldErrorType.Invalid, ["retry.attempt is 0", "1 or more"]),
-        ["retry.attempt negative"] = new(t => t.Spec.Retry!.Attempt = -3, "spec.retry.attempt", FieldErrorType.Invalid, ["-3", "1 or more"]),
+        ["retry.attempt 0"] = new(t => t.Spec.Retry!.Attempt = 0, "spec.retry.attempt", FieldErrorType.Invalid, ["retry.attempt is 0", "between 1 and 1000000"]),
+        ["retry.attempt negative"] = new(t => t.Spec.Retry!.Attempt = -3, "spec.retry.attempt", FieldErrorType.Invalid, ["-3", "between 1 and 1000000"]),
+        ["retry.attempt int.MaxValue"] = new(t => t.Spec.Retry!.Attempt = int.MaxValue, "spec.retry.attempt", FieldErrorType.Invalid, ["2147483647", "between 1 and 1000000"]),
+        ["retry.attempt 1000001"] = new(t => t.Spec.Retry!.Attempt = 1_000_001, "spec.retry.attempt", FieldErrorType.Invalid, ["between 1 and 1000000"]),
         ["retry.maxRetries -1"] = new(t => t.Spec.Retry!.MaxRetries = -1, "spec.retry.maxRetries", FieldErrorType.Invalid, ["is -1", "between 0 and 10", "left out to use the config's default"]),
         ["retry.maxRetries 11"] = new(t => t.Spec.Retry!.MaxRetries = 11, "spec.retry.maxRetries", FieldErrorType.Invalid, ["is 11", "between 0 and 10"]),
         ["retry.maxRetries int.MaxValue"] = new(t => t.Spec.Retry!.MaxRetries = int.MaxValue, "spec.retry.maxRetries", FieldErrorType.Invalid, ["between 0 and 10"]),
@@ -110,9 +112,25 @@ public sealed class TaskRunValidatorRuleTests
         ["timeoutSeconds negative"] = new(t => t.Spec.TimeoutSeconds = -60, "spec.timeoutSeconds", FieldErrorType.Invalid, ["between 60"]),
 
         // spec.agent (overrides allowed by the default policy)
-        ["agent image empty"] = new(t => t.Spec.Agent = new AgentOverride { Image = "" }, "spec.agent.image", FieldErrorType.Invalid, ["not a valid image reference", "ghcr.io/org/agent:1.2"]),
-        ["agent image with a space"] = new(t => t.Spec.Agent = new AgentOverride { Image = "ghcr.io/a b:1" }, "spec.agent.image", FieldErrorType.Invalid, ["\"ghcr.io/a b:1\"", "without spaces"]),
-        ["agent image with a newline"] = new(t => t.Spec.Agent = new AgentOverride { Image = "ghcr.io/a\n" }, "spec.agent.image", FieldErrorType.Invalid, ["without spaces"]),
+        ["agent image empty"] = new(t => t.Spec.Agent = new AgentOverride { Image = "" }, "spec.agent.image", FieldErrorType.Invalid, ["not an OCI image reference", "ghcr.io/org/agent:1.2"]),
+        ["agent image with a space"] = new(t => t.Spec.Agent = new AgentOverride { Image = "ghcr.io/a b:1" }, "spec.agent.image", FieldErrorType.Invalid, ["\"ghcr.io/a b:1\"", "not an OCI image reference"]),
+        ["agent image with a newline"] = new(t => t.Spec.Agent = new AgentOverride { Image = "ghcr.io/a\n" }, "spec.agent.image", FieldErrorType.Invalid, ["not an OCI image reference"]),
+        ["agent image a shell substitution"] = new(t => t.Spec.Agent = new AgentOverride { Image = "$(id)" }, "spec.agent.image", FieldErrorType.Invalid, ["not an OCI image reference"]),
+        ["agent image not allowed"] = new(t => t.Spec.Agent = new AgentOverride { Image = "attacker.example/exfil" }, "spec.agent.image", FieldErrorType.Forbidden,
+            ["\"attacker.example/exfil\" is not allowed", "agent.allowedImages: [ghcr.io/5dlabs/platform/claude-code:*, registry.local/agent@*]"]),
+        ["agent image sharing an allowed prefix but not its separator"] = new(t => t.Spec.Agent = new AgentOverride { Image = "ghcr.io/5dlabs/platform/claude-code-evil:1" }, "spec.agent.image", FieldErrorType.Forbidden, ["is not allowed"]),
+        ["agent extended resource not listed"] = new(
+            t => t.Spec.Agent = new AgentOverride { Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["nvidia.com/gpu"] = new("8") } } },
+            "spec.agent.resources.limits.nvidia.com/gpu", FieldErrorType.Forbidden, ["may not be set", "agent.maxResources lists only [cpu, memory]"]),
+        ["agent cpu above the maximum"] = new(
+            t => t.Spec.Agent = new AgentOverride { Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1000") } } },
+            "spec.agent.resources.limits.cpu", FieldErrorType.Invalid, ["above agent.maxResources.cpu (4)"]),
+        ["agent memory far above the maximum"] = new(
+            t => t.Spec.Agent = new AgentOverride { Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("10Ti") } } },
+            "spec.agent.resources.limits.memory", FieldErrorType.Invalid, ["above agent.maxResources.memory (16Gi)"]),
+        ["agent request above the config's limit"] = new(
+            t => t.Spec.Agent = new AgentOverride { Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("3") } } },
+            "spec.agent.resources.requests.cpu", FieldErrorType.Invalid, ["above its limit 2"]),
         ["agent resource quantity null"] = new(
             t => t.Spec.Agent = new AgentOverride { Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = null! } } },
             "spec.agent.resources.limits.memory", FieldErrorType.Invalid, ["not a resource quantity", "\"500m\""]),
@@ -128,7 +146,7 @@ public sealed class TaskRunValidatorRuleTests
         var taskRun = TaskRuns.Valid();
         rejection.Break(taskRun);
 
-        var result = TaskRunValidator.ValidateCreate(taskRun, ValidationPolicy.Default);
+        var result = TaskRunValidator.ValidateCreate(taskRun, TaskRuns.OverridesAllowed);
 
         ValidationAssert.SingleError(result, rejection.Field, rejection.Type, rejection.MessageFragments);
     }
@@ -192,7 +210,7 @@ public sealed class TaskRunValidatorRuleTests
         var taskRun = TaskRuns.Valid();
         Acceptances[caseName](taskRun);
 
-        var result = TaskRunValidator.ValidateCreate(taskRun, ValidationPolicy.Default);
+        var result = TaskRunValidator.ValidateCreate(taskRun, TaskRuns.OverridesAllowed);
 
         ValidationAssert.Valid(result);
         Assert.Empty(result.Warnings);

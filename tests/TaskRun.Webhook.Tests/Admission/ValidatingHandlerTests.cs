@@ -101,13 +101,40 @@ public sealed class ValidatingHandlerTests
     {
         var taskRun = Reviews.MinimalTaskRun();
         taskRun["spec"]!["agent"] = new JsonObject { ["image"] = "ghcr.io/org/agent:2" };
+        Assert.False(Handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response.Allowed);
+        config.Current = ControllerConfig.Default with { Agent = new AgentConfig { AllowOverrides = true, AllowedImages = ["ghcr.io/org/*"] } };
         Assert.True(Handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response.Allowed);
 
-        config.Current = ControllerConfig.Default with { Agent = new AgentConfig { AllowOverrides = false } };
+        config.Current = ControllerConfig.Default with { Agent = new AgentConfig { AllowOverrides = false, AllowedImages = ["ghcr.io/org/*"] } };
         var response = Handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response;
 
         Assert.False(response.Allowed);
         Assert.Equal("spec.agent", Assert.Single(response.Status!.Details!.Causes!).Field);
+    }
+
+    [Fact]
+    public void While_the_config_fails_closed_creates_and_spec_changes_are_refused_with_the_reason_and_metadata_updates_pass()
+    {
+        var taskRun = Reviews.MinimalTaskRun();
+        config.BlockedReason = "agent.allowOverrides: not a boolean";
+
+        var created = Handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun));
+        var changed = (JsonObject)taskRun.DeepClone();
+        changed["spec"]!["priority"] = "low";
+        var specChange = Handler.Admit(Reviews.TaskRunRequest("UPDATE", changed, taskRun));
+        var finalized = (JsonObject)taskRun.DeepClone();
+        finalized["metadata"]!["finalizers"] = new JsonArray("taskrun.orchestrator.io/cleanup");
+        var metadataOnly = Handler.Admit(Reviews.TaskRunRequest("UPDATE", finalized, taskRun));
+
+        foreach (var refused in new[] { created, specChange })
+        {
+            Assert.False(refused.Response.Allowed);
+            Assert.Equal(503, refused.Response.Status!.Code);
+            Assert.Contains("TaskRun admission is closed", refused.Response.Status.Message, StringComparison.Ordinal);
+            Assert.Contains("agent.allowOverrides: not a boolean", refused.Response.Status.Message, StringComparison.Ordinal);
+        }
+
+        Assert.True(metadataOnly.Response.Allowed);
     }
 
     [Fact]

@@ -24,6 +24,10 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
         { "retry:\n  baseDelaySeconds: 60\n  maxDelaySeconds: 10\n", "data[config.yaml].retry.maxDelaySeconds", ["below retry.baseDelaySeconds (60)"] },
         { "agent:\n  resources:\n    requests: {cpu: \"4\"}\n    limits: {cpu: \"2\"}\n", "data[config.yaml].agent.resources.requests.cpu", ["above the limit 2"] },
         { "job: [unclosed\n", "data[config.yaml]", ["not valid YAML"] },
+        { "agent:\n  image: \"$(id)\"\n", "data[config.yaml].agent.image", ["$(id)"] },
+        { "telemetry:\n  otlpEndpoint: \"collector:4317\\nX: 1\"\n", "data[config.yaml].telemetry.otlpEndpoint", [] },
+        { "agent:\n  resources:\n    limits:\n      memory: 99999999999999999999Ei\n", "data[config.yaml].agent.resources.limits.memory", [] },
+        { "agent:\n  allowedImages: [\"ghcr.io/org*\"]\n", "data[config.yaml].agent.allowedImages[0]", ["prefix ending in /*, :* or @*"] },
     };
 
     [Theory]
@@ -64,7 +68,12 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
         var bigFile = TaskRun(ns, version, withAgent: false, fileBytes: 2000);
         var withAgent = TaskRun(ns, version, withAgent: true, fileBytes: 10);
         Assert.True((await DryRunAsync(bigFile)).Succeeded);
-        Assert.True((await DryRunAsync(withAgent)).Succeeded);
+        // The built-in config allows no overrides; an admin allows them for the org's images.
+        Assert.False((await DryRunAsync(withAgent)).Succeeded);
+        var allowing = await fixture.KubectlWithInputAsync(
+            ConfigMap(fixture.ConfigNamespace, "agent:\n  allowOverrides: true\n  allowedImages: [\"ghcr.io/org/*\"]\n"), "apply", "-f", "-");
+        Assert.True(allowing.Succeeded, allowing.ToString());
+        await EventuallyAsync(() => DryRunAsync(withAgent), r => r.Succeeded);
 
         var applied = await fixture.KubectlWithInputAsync(
             ConfigMap(fixture.ConfigNamespace, "limits:\n  maxFileBytes: 1000\nagent:\n  allowOverrides: false\n"), "apply", "-f", "-");
@@ -81,7 +90,7 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
         var deleted = await fixture.KubectlAsync("delete", "configmap", ControllerConfig.ConfigMapName, "-n", fixture.ConfigNamespace);
         Assert.True(deleted.Succeeded, deleted.ToString());
         await EventuallyAsync(() => DryRunAsync(bigFile), r => r.Succeeded);
-        Assert.True((await DryRunAsync(withAgent)).Succeeded);
+        Assert.False((await DryRunAsync(withAgent)).Succeeded);
     }
 
     [Fact]
@@ -121,8 +130,10 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
 
     private async Task<List<Corev1Event>> InvalidConfigEventsAsync()
     {
+        // Only the Events of the ConfigMap this test wrote (other tests leave theirs on earlier ConfigMaps of that name).
+        var uid = (await fixture.Kubernetes.Client.CoreV1.ReadNamespacedConfigMapAsync(ControllerConfig.ConfigMapName, fixture.ConfigNamespace)).Metadata.Uid;
         var events = await fixture.Kubernetes.Client.CoreV1.ListNamespacedEventAsync(fixture.ConfigNamespace);
-        return [.. events.Items.Where(e => e.Reason == "InvalidConfig" && e.InvolvedObject.Name == ControllerConfig.ConfigMapName && e.Source?.Component == "taskrun-webhook")];
+        return [.. events.Items.Where(e => e.Reason == "InvalidConfig" && e.InvolvedObject.Uid == uid && e.Source?.Component == "taskrun-webhook")];
     }
 
     private Task<CommandResult> DryRunAsync(JsonObject taskRun) =>
@@ -179,7 +190,7 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
     {
         await RemoveConfigAsync();
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("reset");
-        await EventuallyAsync(() => DryRunAsync(TaskRun(ns, "v2", withAgent: true, fileBytes: 2000)), r => r.Succeeded);
+        await EventuallyAsync(() => DryRunAsync(TaskRun(ns, "v2", withAgent: false, fileBytes: 2000)), r => r.Succeeded);
     }
 
     private async Task RemoveConfigAsync()

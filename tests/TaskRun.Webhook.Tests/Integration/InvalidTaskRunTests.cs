@@ -91,9 +91,9 @@ public sealed class InvalidTaskRunTests(WebhookFixture fixture)
         ["timeoutSeconds at most 7 days"] = new(
             t => Spec(t)["timeoutSeconds"] = 604_801, t => CarryV2Only(t, """{"timeoutSeconds":604801}"""),
             "spec.timeoutSeconds", $"{V2SpecAnnotation}.timeoutSeconds", ["less than or equal to 604800"], ["timeoutSeconds is 604801", "604800 (7 days)"]),
-        ["agent image reference"] = new(
+        ["agent overrides off by default"] = new(
             t => Spec(t)["agent"] = new JsonObject { ["image"] = "not an image" }, t => CarryV2Only(t, """{"agent":{"image":"not an image"}}"""),
-            "spec.agent.image", $"{V2SpecAnnotation}.agent.image", ["\"not an image\" is not a valid image reference"]),
+            "spec.agent", $"{V2SpecAnnotation}.agent", ["agent.allowOverrides: false"]),
         ["agent resource quantities"] = new(
             t => Spec(t)["agent"] = new JsonObject { ["resources"] = new JsonObject { ["limits"] = new JsonObject { ["memory"] = "lots" } } },
             t => CarryV2Only(t, """{"agent":{"resources":{"limits":{"memory":"lots"}}}}"""),

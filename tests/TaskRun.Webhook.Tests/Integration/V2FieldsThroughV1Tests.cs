@@ -6,8 +6,32 @@ namespace TaskRun.Webhook.Tests.Integration;
 
 /// <summary>Fields only v2 has survive reads and writes made through v1 (they ride in the orchestrator.io/v2-spec annotation).</summary>
 [Collection(WebhookTests.Name)]
-public sealed class V2FieldsThroughV1Tests(WebhookFixture fixture)
+public sealed class V2FieldsThroughV1Tests(WebhookFixture fixture) : IAsyncLifetime
 {
+    /// <summary>Overrides are off by default; these tests carry one, so the org's images are allowed while they run.</summary>
+    public async Task InitializeAsync()
+    {
+        var config = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["name"] = "taskrun-controller-config", ["namespace"] = fixture.ConfigNamespace },
+            ["data"] = new JsonObject { ["config.yaml"] = "agent:\n  allowOverrides: true\n  allowedImages: [\"ghcr.io/org/*\"]\n" },
+        };
+        var applied = await fixture.KubectlWithInputAsync(config.ToJsonString(), "apply", "-f", "-");
+        Assert.True(applied.Succeeded, applied.ToString());
+        var ns = await fixture.Kubernetes.CreateNamespaceAsync("v2only-config");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await fixture.KubectlWithInputAsync(WithV2OnlyFields(ns, "probe").ToJsonString(), "apply", "--dry-run=server", "-f", "-")).Succeeded)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the config allowing overrides did not take effect");
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task DisposeAsync() =>
+        await fixture.KubectlAsync("delete", "configmap", "taskrun-controller-config", "-n", fixture.ConfigNamespace, "--ignore-not-found");
+
     private static JsonObject WithV2OnlyFields(string ns, string name)
     {
         var taskRun = ValidV2(ns, name);

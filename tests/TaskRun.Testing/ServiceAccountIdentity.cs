@@ -1,12 +1,11 @@
 using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
-using TaskRun.Testing;
 
-namespace TaskRun.Deploy.Tests;
+namespace TaskRun.Testing;
 
 /// <summary>A kubeconfig that authenticates as a ServiceAccount (a bound token from the TokenRequest API).</summary>
-internal static partial class ServiceAccountIdentity
+public static partial class ServiceAccountIdentity
 {
     public static string UserName(string ns, string serviceAccount) => $"system:serviceaccount:{ns}:{serviceAccount}";
 
@@ -33,6 +32,22 @@ internal static partial class ServiceAccountIdentity
             },
         });
         return review.Status.Allowed;
+    }
+
+    /// <summary>
+    /// A ServiceAccount in <paramref name="ns"/> bound (by a RoleBinding in that namespace) to the ClusterRole
+    /// <paramref name="clusterRole"/> only, and a kubeconfig that authenticates as it: a tenant of that namespace.
+    /// </summary>
+    public static async Task<string> CreateBoundAsync(KubernetesFixture fixture, string ns, string serviceAccount, string clusterRole, string directory)
+    {
+        await fixture.Client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = serviceAccount } }, ns);
+        await fixture.Client.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(new V1RoleBinding
+        {
+            Metadata = new V1ObjectMeta { Name = $"{serviceAccount}-{clusterRole}" },
+            RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = clusterRole },
+            Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = serviceAccount, NamespaceProperty = ns }],
+        }, ns);
+        return await WriteKubeconfigAsync(fixture, ns, serviceAccount, directory);
     }
 
     [GeneratedRegex(@"token: \S+")]
