@@ -41,7 +41,11 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         configReloads = factory.CreateCounter("taskrun_config_reloads_total", "Config changes seen, by result.", "result");
         configValid = factory.CreateGauge("taskrun_config_valid", "1 while a valid config (or the built-in one) is in use; 0 while the stored config is invalid and none is known (fail closed: not ready, no new runs).");
         configValid.Set(1);
+        Agent = new AgentMetrics(registry);
     }
+
+    /// <summary>What the agent CLI reported: cost and turns.</summary>
+    public AgentMetrics Agent { get; }
 
     public long ReconcileCount => (long)(reconciliations.WithLabels("success").Value + reconciliations.WithLabels("error").Value);
 

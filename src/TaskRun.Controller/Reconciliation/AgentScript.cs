@@ -9,7 +9,8 @@ namespace TaskRun.Controller.Reconciliation;
 /// It adds print mode with the product's prompt, JSON output and the permission mode; <c>--max-turns</c> when
 /// set; and <c>--resume</c> with the previous run's session id when that session's state survived on the
 /// workspace volume (else the run starts a fresh conversation). The CLI's JSON result is printed as the last
-/// line of the container log, which is where the controller reads it from; the exit code is the CLI's own.
+/// line of the container log, which is where the controller reads it from; the exit code is the CLI's own, and
+/// SIGTERM (a cancelled run, a deleted Pod) is passed on to the CLI.
 /// </para>
 /// </summary>
 public static class AgentScript
@@ -35,8 +36,13 @@ public static class AgentScript
           fi
         fi
         result_file="$TASK_DIR/agent-result.json"
-        "$@" </dev/null >"$result_file"
+        # As PID 1 the shell would ignore SIGTERM: pass it on to the CLI, so a cancelled run stops at once.
+        "$@" </dev/null >"$result_file" &
+        agent=$!
+        trap 'kill -TERM "$agent" 2>/dev/null' TERM INT
+        wait "$agent"
         status=$?
+        while kill -0 "$agent" 2>/dev/null; do wait "$agent"; status=$?; done
         echo "run-agent: the agent exited with code $status" >&2
         printf '%s\n' "$(cat "$result_file")"
         exit "$status"

@@ -42,7 +42,7 @@ public sealed class TaskRunController : IDisposable
         events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
         reconciler = new TaskRunReconciler(
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
-            new AgentMessageReader(client, loggers.CreateLogger<AgentMessageReader>()),
+            new AgentOutcomeReader(client, loggers.CreateLogger<AgentOutcomeReader>()), metrics.Agent,
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
             ConfigBlocked = options.ConfigBlocked,

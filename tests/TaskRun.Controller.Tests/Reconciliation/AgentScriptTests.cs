@@ -76,6 +76,44 @@ public sealed class AgentScriptTests : IDisposable
         Assert.Contains("\"is_error\":true", result.StandardOutput.TrimEnd('\n').Split('\n')[^1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SIGTERM_to_the_script_reaches_the_CLI_so_a_cancelled_run_stops_at_once()
+    {
+        var stopped = Path.Combine(root, "stopped");
+        var started = Path.Combine(root, "started");
+        var slowCli = Path.Combine(root, "slow-claude");
+        await File.WriteAllTextAsync(slowCli, $$"""
+            trap 'echo TERM > "{{stopped}}"; exit 143' TERM
+            touch "{{started}}"
+            sleep 60 &
+            wait $!
+            """);
+        var serviceDir = Directory.CreateDirectory(Path.Combine(root, "service")).FullName;
+        var start = new System.Diagnostics.ProcessStartInfo("busybox") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "sh", "-c", AgentScript.Text, AgentScript.ProcessName, "busybox", "sh", slowCli })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["AGENT_PROMPT"] = AgentScript.Prompt;
+        start.Environment["AGENT_PERMISSION_MODE"] = "acceptEdits";
+        start.Environment["CLAUDE_CONFIG_DIR"] = Path.Combine(root, "home", ".claude");
+        start.Environment["TASK_DIR"] = Path.Combine(serviceDir, ".task", "7", "run-1");
+        using var script = System.Diagnostics.Process.Start(start)!;
+        var output = script.StandardOutput.ReadToEndAsync();
+        var errors = script.StandardError.ReadToEndAsync();
+        await Integration.Eventually.HoldsAsync(() => Task.FromResult(File.Exists(started)), exists => exists, "the fake CLI to start");
+
+        var kill = await ProcessRunner.RunAsync("kill", ["-TERM", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(kill.Succeeded, kill.ToString());
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await script.WaitForExitAsync(deadline.Token);
+
+        Assert.True(File.Exists(stopped), "the CLI never got SIGTERM; stderr: " + await errors);
+        Assert.Equal(143, script.ExitCode);
+        _ = await output;
+    }
+
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     private async Task<(CommandResult Result, string[] Arguments)> RunAsync(Dictionary<string, string> extra)

@@ -17,6 +17,7 @@ public sealed class CrdPrinterColumnsTests
         ("Phase", "string", ".status.phase"),
         ("Attempt", "integer", ".status.attempt"),
         ("Job", "string", ".status.jobName"),
+        ("Cost", "number", ".status.totalCostUSD"),
         ("Age", "date", ".metadata.creationTimestamp"),
     ];
 
