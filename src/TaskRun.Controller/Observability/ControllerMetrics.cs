@@ -20,6 +20,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
     private readonly Gauge taskRunsByPhase;
     private readonly Gauge leader;
     private readonly Counter configReloads;
+    private readonly Counter notifications;
+    private readonly Histogram notificationDelivery;
     private readonly Gauge configValid;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, int>> phaseCountsByScope = new();
 
@@ -39,6 +41,11 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         taskRunsByPhase = factory.CreateGauge("taskrun_taskruns", "TaskRuns in the cache by phase.", "phase");
         leader = factory.CreateGauge("taskrun_controller_leader", "1 while this replica holds the leader lease.");
         configReloads = factory.CreateCounter("taskrun_config_reloads_total", "Config changes seen, by result.", "result");
+        notifications = factory.CreateCounter("taskrun_notifications_total",
+            "CloudEvent notifications by result: delivered, retried (an attempt failed and another follows), failed (given up on a sink), dropped (over the status bound).", "result");
+        notificationDelivery = factory.CreateHistogram("taskrun_notification_delivery_duration_seconds",
+            "Time from the first attempt to deliver a CloudEvent to a sink until it was accepted, retries included.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 16) });
         configValid = factory.CreateGauge("taskrun_config_valid", "1 while a valid config (or the built-in one) is in use; 0 while the stored config is invalid and none is known (fail closed: not ready, no new runs).");
         configValid.Set(1);
         Agent = new AgentMetrics(registry);
@@ -73,6 +80,18 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
 
     public void ConfigReloaded(string result) => configReloads.WithLabels(result).Inc();
 
+    public void NotificationSent(string result, TimeSpan? deliveredAfter)
+    {
+        notifications.WithLabels(result).Inc();
+        if (deliveredAfter is { } elapsed)
+        {
+            notificationDelivery.Observe(elapsed.TotalSeconds);
+        }
+    }
+
+    public double NotificationCount(string result) => notifications.WithLabels(result).Value;
+
+    public void NotificationsDropped(int count) => notifications.WithLabels("dropped").Inc(count);
     public void SetConfigValid(bool valid) => configValid.Set(valid ? 1 : 0);
 
     void IWorkQueueMetrics.Added() => queueAdds.Inc();

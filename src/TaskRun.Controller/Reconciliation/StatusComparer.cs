@@ -35,6 +35,8 @@ public static class StatusComparer
         ObservedRetryAttempt = status.ObservedRetryAttempt,
         RetryCount = status.RetryCount,
         NextRetryTime = Seconds(status.NextRetryTime),
+        Dependencies = status.Dependencies is { Count: > 0 } dependencies ? dependencies : null,
+        Notifications = status.Notifications is { Count: > 0 } notifications ? notifications : null,
     };
 
     private static DateTime? Seconds(DateTime? time) => time is { } t ? Seconds(t) : null;

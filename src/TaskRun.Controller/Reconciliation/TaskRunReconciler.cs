@@ -17,7 +17,7 @@ namespace TaskRun.Controller.Reconciliation;
 /// Every write is idempotent (deterministic child names, server-side apply), so a repeat after a crash or a
 /// stale read never makes a second Job for a run.
 /// </summary>
-public sealed class TaskRunReconciler(
+public sealed partial class TaskRunReconciler(
     ObjectCache<V2TaskRun> taskRuns,
     ObjectCache<V1Job> jobs,
     TaskRunWriter taskRunWriter,
@@ -114,13 +114,13 @@ public sealed class TaskRunReconciler(
         var specAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
         if (status.Attempt is not { } run)
         {
-            return await StartRunAsync(taskRun, specAttempt, retryCount: 0, "RunStarted", cancellationToken, knownNew: isNew);
+            return await AfterDependenciesAsync(taskRun, ready => StartRunAsync(ready, specAttempt, retryCount: 0, "RunStarted", cancellationToken, knownNew: isNew), cancellationToken);
         }
 
         if (specAttempt > (status.ObservedRetryAttempt ?? 0))
         {
             await StopActiveJobAsync(taskRun, status, cancellationToken);
-            return await StartRunAsync(taskRun, Math.Max(specAttempt, run + 1), retryCount: 0, "ManualRetry", cancellationToken);
+            return await AfterDependenciesAsync(taskRun, ready => StartRunAsync(ready, Math.Max(specAttempt, run + 1), retryCount: 0, "ManualRetry", cancellationToken), cancellationToken);
         }
 
         if (status.Phase is Phases.Succeeded or Phases.Failed)
@@ -429,6 +429,7 @@ public sealed class TaskRunReconciler(
             return ReconcileResult.Done;
         }
 
+        RecordTransition(taskRun, status);
         Remember(await taskRunWriter.ReplaceStatusAsync(taskRun, status, cancellationToken));
         return ReconcileResult.Done;
     }
@@ -472,5 +473,7 @@ public sealed class TaskRunReconciler(
         ObservedRetryAttempt = status.ObservedRetryAttempt,
         RetryCount = status.RetryCount,
         NextRetryTime = status.NextRetryTime,
+        Dependencies = status.Dependencies,
+        Notifications = status.Notifications,
     };
 }

@@ -1,6 +1,8 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using TaskRun.Controller.Dependencies;
+using TaskRun.Controller.Notifications;
 using TaskRun.Controller.Reconciliation;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
@@ -20,6 +22,8 @@ public sealed class TaskRunController : IDisposable
     private readonly WorkQueue<ObjectKey> queue;
     private readonly TaskRunReconciler reconciler;
     private readonly EventRecorder events;
+    private readonly DependentsIndex dependents = new();
+    private readonly NotificationDispatcher notifications;
 
     public TaskRunController(
         IKubernetes client,
@@ -40,17 +44,24 @@ public sealed class TaskRunController : IDisposable
         ConfigMaps = new Informer<V1ConfigMap>(new ConfigMapResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1ConfigMap>>(), SlimConfigMap);
         queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
         events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
+        notifications = new NotificationDispatcher(TaskRuns.Cache, new CloudEventSender(), new NotificationAcknowledger(client), events,
+            config, metrics, time, loggers.CreateLogger<NotificationDispatcher>());
         reconciler = new TaskRunReconciler(
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
             new AgentOutcomeReader(client, loggers.CreateLogger<AgentOutcomeReader>()), metrics.Agent,
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
             ConfigBlocked = options.ConfigBlocked,
-            Observe = taskRun => TaskRuns.Store(taskRun),
+            Observe = OnTaskRunWritten,
             ObserveJob = job => Jobs.Store(job),
+            NotificationsDropped = metrics.NotificationsDropped,
         };
 
-        TaskRuns.Changed += (old, current) => queue.Add(ObjectKey.Of((current ?? old)!));
+        TaskRuns.Changed += (old, current) =>
+        {
+            queue.Add(ObjectKey.Of((current ?? old)!));
+            OnTaskRunChanged(old, current);
+        };
         Jobs.Changed += (old, current) => EnqueueOwner(current ?? old);
         ConfigMaps.Changed += (old, current) => EnqueueOwner(current ?? old);
     }
@@ -76,6 +87,7 @@ public sealed class TaskRunController : IDisposable
                 TaskRuns.Cache.Count, Jobs.Cache.Count, options.Workers);
             var workers = Enumerable.Range(0, options.Workers).Select(_ => WorkAsync(stop.Token)).ToList();
             workers.Add(ReportPhasesAsync(stop.Token));
+            workers.Add(notifications.RunAsync(stop.Token));
             await Task.WhenAll(workers);
         }
         finally
@@ -86,7 +98,39 @@ public sealed class TaskRunController : IDisposable
         }
     }
 
-    public void Dispose() => queue.Dispose();
+    public void Dispose()
+    {
+        queue.Dispose();
+        notifications.Dispose();
+    }
+
+    /// <summary>
+    /// Our own status writes go into the cache at once, and the watch then delivers nothing newer, so they are
+    /// handed on here as the watch's changes are: to the dependents they wake and to notification delivery.
+    /// </summary>
+    private void OnTaskRunWritten(V2TaskRun written)
+    {
+        var key = ObjectKey.Of(written);
+        var old = TaskRuns.Cache.Get(key);
+        if (TaskRuns.Store(written))
+        {
+            OnTaskRunChanged(old, TaskRuns.Cache.Get(key));
+        }
+    }
+
+    private void OnTaskRunChanged(V2TaskRun? old, V2TaskRun? current)
+    {
+        dependents.Update(old, current);
+        if (DependentsIndex.MattersToDependents(old, current))
+        {
+            foreach (var dependent in dependents.DependentsOf(ObjectKey.Of((current ?? old)!)))
+            {
+                queue.Add(dependent);
+            }
+        }
+
+        notifications.Offer(current);
+    }
 
     /// <summary>Looks at every cached TaskRun again: after a config change, a running TaskRun may no longer be valid.</summary>
     public void RequeueAll()
@@ -117,6 +161,7 @@ public sealed class TaskRunController : IDisposable
             TimeoutSeconds = taskRun.Spec.TimeoutSeconds,
             Agent = taskRun.Spec.Agent,
             Cancel = taskRun.Spec.Cancel,
+            DependsOn = taskRun.Spec.DependsOn,
         },
     };
 
@@ -167,6 +212,14 @@ public sealed class TaskRunController : IDisposable
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e) when (KubernetesErrors.IsConflict(e))
+            {
+                // A write raced another (e.g. a delivered notification leaving the status): the next pass reads
+                // the newer object. Expected, so no Warning Event.
+                metrics.Reconciled(success: false, time.GetElapsedTime(started));
+                var delay = queue.AddRateLimited(key);
+                logger.LogInformation("reconcile of {Key} hit a write conflict; retrying in {Delay}", key, delay);
             }
             catch (Exception e)
             {

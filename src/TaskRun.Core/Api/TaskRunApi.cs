@@ -71,10 +71,11 @@ public static class FileTypes
 public static class Phases
 {
     public const string Pending = "Pending";
+    public const string Waiting = "Waiting";
     public const string Running = "Running";
     public const string Succeeded = "Succeeded";
     public const string Failed = "Failed";
-    public static readonly IReadOnlyList<string> All = [Pending, Running, Succeeded, Failed];
+    public static readonly IReadOnlyList<string> All = [Pending, Waiting, Running, Succeeded, Failed];
 }
 
 public static class ConditionTypes
@@ -82,6 +83,7 @@ public static class ConditionTypes
     public const string ConfigMapReady = "ConfigMapReady";
     public const string JobCreated = "JobCreated";
     public const string Succeeded = "Succeeded";
+    public const string DependenciesReady = "DependenciesReady";
 }
 
 /// <summary>Reasons of the Succeeded condition (and of the TaskRun's terminal state).</summary>
@@ -95,6 +97,11 @@ public static class ConditionReasons
     public const string Cancelled = "Cancelled";
     public const string RetriesExhausted = "RetriesExhausted";
     public const string InvalidSpec = "InvalidSpec";
+    public const string Waiting = "Waiting";
+    public const string DependenciesSucceeded = "DependenciesSucceeded";
+    public const string DependencyFailed = "DependencyFailed";
+    public const string DependencyDeleted = "DependencyDeleted";
+    public const string DependencyCycle = "DependencyCycle";
 
     /// <summary>A child's name is taken by an object this TaskRun does not control; nothing was written.</summary>
     public const string NameConflict = "NameConflict";
@@ -128,6 +135,14 @@ public static class SpecLimits
     public const int MaxServiceNameLength = 63;
     public const int MaxFileNameLength = 253;
     public const int DefaultMaxFileBytes = 1_048_576;
+    public const int MaxDependencies = 32;
+    public const int MaxTaskRunNameLength = 253;
+
+    /// <summary>A TaskRun name (DNS-1123 subdomain), as spec.dependsOn's items must be.</summary>
+    public const string TaskRunNamePattern = @"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+    /// <summary>Undelivered notifications kept in status; beyond this the oldest is dropped (and counted).</summary>
+    public const int MaxPendingNotifications = 16;
 
     /// <summary>The API server's limit on a ConfigMap's keys plus values, in bytes.</summary>
     public const int ConfigMapBudgetBytes = 1_048_576;

@@ -53,6 +53,10 @@ public sealed class V2TaskRunSpec
 
     [JsonPropertyName("cancel")]
     public bool? Cancel { get; set; }
+
+    /// <summary>Names of TaskRuns in the same namespace that must succeed before this one's run starts.</summary>
+    [JsonPropertyName("dependsOn")]
+    public List<string>? DependsOn { get; set; }
 }
 
 public sealed class TaskFile

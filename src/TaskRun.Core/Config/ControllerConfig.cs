@@ -22,6 +22,7 @@ public sealed record ControllerConfig
     public LimitsConfig Limits { get; init; } = new();
     public WorkspaceConfig Workspace { get; init; } = new();
     public TelemetryConfig Telemetry { get; init; } = new();
+    public NotificationsConfig Notifications { get; init; } = new();
 }
 
 public sealed record JobConfig
@@ -122,6 +123,36 @@ public sealed record TelemetryConfig
 {
     public bool Enabled { get; init; } = true;
     public string? OtlpEndpoint { get; init; } = "otel-collector-opentelemetry-collector.telemetry.svc.cluster.local:4317";
+}
+
+/// <summary>CloudEvents sent on every TaskRun phase transition; no sinks (the default) means none are sent.</summary>
+public sealed record NotificationsConfig
+{
+    /// <summary>The event types a sink may filter on: <c>io.orchestrator.taskrun.</c> plus one of these.</summary>
+    public static readonly IReadOnlyList<string> Types = ["queued", "pending", "waiting", "running", "succeeded", "failed"];
+
+    public IReadOnlyList<NotificationSink> Sinks { get; init; } = [];
+
+    /// <summary>Delivery attempts per sink and transition (the first included) before giving up on it.</summary>
+    public int MaxAttempts { get; init; } = 8;
+
+    /// <summary>How long one POST may take before it counts as failed and is retried.</summary>
+    public int TimeoutSeconds { get; init; } = 10;
+
+    /// <summary>The first retry delay; doubled per attempt (with jitter) up to <see cref="MaxDelaySeconds"/>.</summary>
+    public int BaseDelayMilliseconds { get; init; } = 500;
+    public int MaxDelaySeconds { get; init; } = 60;
+}
+
+public sealed record NotificationSink
+{
+    /// <summary>An http or https URL the CloudEvents are POSTed to.</summary>
+    public string Url { get; init; } = "";
+
+    /// <summary>The phases (lower case) this sink wants; null or empty means all.</summary>
+    public IReadOnlyList<string>? Types { get; init; }
+
+    public bool Wants(string phase) => Types is not { Count: > 0 } || Types.Contains(phase.ToLowerInvariant());
 }
 
 /// <summary>A problem with one config key, e.g. <c>job.backoffLimit</c>.</summary>

@@ -118,6 +118,7 @@ public static partial class ControllerConfigParser
         }
 
         CheckRequestsWithinLimits(config.Agent.Resources, errors);
+        CheckSinks(config.Notifications, errors);
         CheckImage(config.Agent.Image, "agent.image", errors);
         CheckImage(config.InitContainer.Image, "initContainer.image", errors);
         for (var i = 0; i < config.Agent.AllowedImages.Count; i++)
@@ -201,6 +202,25 @@ public static partial class ControllerConfigParser
             {
                 errors.Add(new($"agent.resources.requests.{name}", $"request {request} is above the limit {limit}; a request may not exceed its limit"));
             }
+        }
+    }
+
+    /// <summary>The schema checks the scheme's shape; a sink must also be a URL the client can POST to.</summary>
+    private static void CheckSinks(NotificationsConfig notifications, List<ConfigError> errors)
+    {
+        for (var i = 0; i < notifications.Sinks.Count; i++)
+        {
+            var url = notifications.Sinks[i].Url;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+            {
+                errors.Add(new($"notifications.sinks[{i}].url", "is not an absolute http:// or https:// URL with a host; write it like \"https://events.example.com/taskruns\""));
+            }
+        }
+
+        if (notifications.MaxDelaySeconds * 1000L < notifications.BaseDelayMilliseconds)
+        {
+            errors.Add(new("notifications.maxDelaySeconds", string.Create(CultureInfo.InvariantCulture,
+                $"is {notifications.MaxDelaySeconds}s, below notifications.baseDelayMilliseconds ({notifications.BaseDelayMilliseconds}ms); the cap must be at least the first delay")));
         }
     }
 

@@ -40,6 +40,7 @@ public static partial class TaskRunValidator
         ValidateFiles(spec.Files, policy, errors, warnings);
         ValidateRetryAndTimeout(spec, errors);
         ValidateAgent(spec.Agent, policy, errors);
+        ValidateDependsOn(taskRun.Metadata?.Name, spec.DependsOn, errors);
         if (old?.Spec is not null)
         {
             ValidateUpdateRules(spec, old.Spec, errors);
@@ -236,6 +237,45 @@ public static partial class TaskRunValidator
         }
 
         errors.AddRange(AgentPolicy.Check(policy.Agent with { AllowOverrides = true }, agent));
+    }
+
+    private static void ValidateDependsOn(string? ownName, List<string>? dependsOn, List<FieldError> errors)
+    {
+        if (dependsOn is null)
+        {
+            return;
+        }
+
+        if (dependsOn.Count > SpecLimits.MaxDependencies)
+        {
+            errors.Add(new("spec.dependsOn", FieldErrorType.TooLong,
+                $"dependsOn lists {dependsOn.Count} TaskRuns; the limit is {SpecLimits.MaxDependencies}: chain the work through intermediate TaskRuns instead"));
+        }
+
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < dependsOn.Count; i++)
+        {
+            var path = $"spec.dependsOn[{i}]";
+            var name = dependsOn[i];
+            if (string.IsNullOrEmpty(name) || !KubernetesNames.IsDns1123Subdomain(name))
+            {
+                errors.Add(new(path, FieldErrorType.Invalid,
+                    $"\"{Printable(name)}\" is not a TaskRun name: give the metadata.name of a TaskRun in the same namespace (lower-case letters, digits, '-' and '.', at most {SpecLimits.MaxTaskRunNameLength} characters)"));
+            }
+            else if (seen.TryGetValue(name, out var first))
+            {
+                errors.Add(new(path, FieldErrorType.Duplicate, $"\"{name}\" is already listed at spec.dependsOn[{first}]; list each dependency once"));
+            }
+            else if (name == ownName)
+            {
+                errors.Add(new(path, FieldErrorType.Invalid, $"a TaskRun cannot depend on itself (\"{name}\"); remove it from dependsOn"));
+            }
+
+            if (!string.IsNullOrEmpty(name))
+            {
+                seen.TryAdd(name, i);
+            }
+        }
     }
 
     private static void ValidateUpdateRules(V2TaskRunSpec spec, V2TaskRunSpec old, List<FieldError> errors)

@@ -34,9 +34,9 @@ internal static partial class V1FieldPaths
             return "spec.retryAttempt";
         }
 
-        foreach (var v2Only in (string[])["spec.retry.maxRetries", "spec.timeoutSeconds", "spec.agent", "spec.cancel", "spec.retry"])
+        foreach (var v2Only in (string[])["spec.retry.maxRetries", "spec.timeoutSeconds", "spec.agent", "spec.cancel", "spec.retry", "spec.dependsOn"])
         {
-            if (field == v2Only || field.StartsWith(v2Only + ".", StringComparison.Ordinal))
+            if (field == v2Only || field.StartsWith(v2Only + ".", StringComparison.Ordinal) || field.StartsWith(v2Only + "[", StringComparison.Ordinal))
             {
                 return $"metadata.annotations[{TaskRunApi.V2SpecAnnotation}].{field["spec.".Length..]}";
             }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using TaskRun.Core.Api;
 using TaskRun.Core.Validation;
 using TaskRun.Webhook.Config;
+using TaskRun.Webhook.Dependencies;
 
 namespace TaskRun.Webhook.Admission;
 
@@ -16,8 +17,10 @@ namespace TaskRun.Webhook.Admission;
 /// is allowed: the spec was judged when it was written, and a config made stricter since must not block the
 /// controller from adding or removing its finalizer, or a user from editing labels.
 /// </remarks>
-internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
+internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? dependencyGraph = null) : IAdmissionHandler
 {
+    private readonly IDependencyGraph dependencies = dependencyGraph ?? new NoDependencyGraph();
+
     public string Endpoint => "validate";
 
     public AdmissionOutcome Admit(AdmissionRequest request)
@@ -44,7 +47,7 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                     return FailClosed(request, blocked);
                 }
 
-                result = TaskRunValidator.ValidateCreate(created!, config.Policy);
+                result = DependencyCycles.Check(TaskRunValidator.ValidateCreate(created!, config.Policy), created!, request.Namespace, dependencies);
                 break;
             case TaskRunObjects.Update:
                 if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var updated, out problem) ||
@@ -64,7 +67,7 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                     return FailClosed(request, blockedUpdate);
                 }
 
-                result = TaskRunValidator.ValidateUpdate(updated, old!, config.Policy);
+                result = DependencyCycles.Check(TaskRunValidator.ValidateUpdate(updated, old!, config.Policy), updated, request.Namespace, dependencies);
                 if (specUnchanged)
                 {
                     result = result with { Errors = [.. result.Errors.Where(e => e.Field.StartsWith("metadata.", StringComparison.Ordinal))], Warnings = [] };

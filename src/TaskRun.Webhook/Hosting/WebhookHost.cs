@@ -13,6 +13,7 @@ using Serilog.Formatting.Compact;
 using TaskRun.Webhook.Admission;
 using TaskRun.Webhook.Config;
 using TaskRun.Webhook.Conversion;
+using TaskRun.Webhook.Dependencies;
 using TaskRun.Webhook.Observability;
 using TaskRun.Webhook.Tls;
 
@@ -71,10 +72,15 @@ internal static class WebhookHost
             services.AddSingleton<LiveConfig>();
             services.AddSingleton<ILiveConfig>(sp => sp.GetRequiredService<LiveConfig>());
             services.AddHostedService(sp => sp.GetRequiredService<LiveConfig>());
+            // The same API access follows the dependsOn graph of existing TaskRuns (read-only, cached).
+            services.AddSingleton<DependencyGraphCache>();
+            services.AddSingleton<IDependencyGraph>(sp => sp.GetRequiredService<DependencyGraphCache>());
+            services.AddHostedService(sp => sp.GetRequiredService<DependencyGraphCache>());
         }
         else
         {
             services.AddSingleton<ILiveConfig>(new StaticConfig(options.ConfigNamespace));
+            services.AddSingleton<IDependencyGraph, NoDependencyGraph>();
         }
 
         services.AddSingleton<MutatingHandler>();
@@ -124,12 +130,13 @@ internal static class WebhookHost
         app.MapWhen(context => context.Request.IsHttps, tls => tls.Run(reviews.HandleAsync));
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", (CertificateReloader certificates, ILiveConfig config) =>
+        app.MapGet("/readyz", (CertificateReloader certificates, ILiveConfig config, IDependencyGraph dependencies) =>
         {
             var configState = config is LiveConfig live && !live.HasSynced ? "not synced yet (built-in defaults)"
                 : config.BlockedReason is { } blocked ? $"INVALID, TaskRun admission closed: {blocked}" : config.Origin.ToString();
+            var graphState = dependencies.HasSynced ? "synced" : "not synced (cycles are caught by the controller only)";
             return certificates.Certificate is { } certificate
-                ? Results.Text($"ok\ncertificate: serial {certificate.SerialNumber}, valid until {certificate.NotAfter.ToUniversalTime():o}\nconfig: {configState}\n")
+                ? Results.Text($"ok\ncertificate: serial {certificate.SerialNumber}, valid until {certificate.NotAfter.ToUniversalTime():o}\nconfig: {configState}\ndependency graph: {graphState}\n")
                 : Results.Text($"not ready: no serving certificate loaded ({certificates.LastFailure ?? "not read yet"})\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapMetrics("/metrics", app.Services.GetRequiredService<WebhookMetrics>().Registry);

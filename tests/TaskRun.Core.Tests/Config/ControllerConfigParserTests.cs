@@ -211,7 +211,39 @@ public sealed class ControllerConfigParserTests
         { "agent.apiBaseUrl not a URL", "agent:\n  apiBaseUrl: \"gateway:8080\"\n", "agent.apiBaseUrl", "" },
         { "agent.apiBaseUrl with a newline", "agent:\n  apiBaseUrl: \"https://gw\\nX-Evil: 1\"\n", "agent.apiBaseUrl", "" },
         { "agent.apiBaseUrl ftp", "agent:\n  apiBaseUrl: \"ftp://gw.internal\"\n", "agent.apiBaseUrl", "" },
+        { "a sink without url", "notifications:\n  sinks:\n  - types: [failed]\n", "notifications.sinks.0", "url" },
+        { "a sink with an ftp url", "notifications:\n  sinks:\n  - url: ftp://events.example.com/\n", "notifications.sinks.0.url", "" },
+        { "a sink url without a host", "notifications:\n  sinks:\n  - url: \"http:///path\"\n", "notifications.sinks[0].url", "absolute http:// or https:// URL with a host" },
+        { "a sink url with a space", "notifications:\n  sinks:\n  - url: \"http://a b/\"\n", "notifications.sinks.0.url", "" },
+        { "an unknown event type", "notifications:\n  sinks:\n  - url: http://a/\n    types: [running, started]\n", "notifications.sinks.0.types.1", "\"started\"" },
+        { "an unknown sink key", "notifications:\n  sinks:\n  - url: http://a/\n    headers: {}\n", "notifications.sinks.0.headers", "not a known key" },
+        { "notifications.maxAttempts 0", "notifications:\n  maxAttempts: 0\n", "notifications.maxAttempts", "at least 1" },
+        { "notifications.timeoutSeconds 0", "notifications:\n  timeoutSeconds: 0\n", "notifications.timeoutSeconds", "at least 1" },
+        { "notifications.maxDelaySeconds below the first delay", "notifications:\n  baseDelayMilliseconds: 5000\n  maxDelaySeconds: 2\n", "notifications.maxDelaySeconds", "below notifications.baseDelayMilliseconds (5000ms)" },
     };
+
+    [Fact]
+    public void Notification_sinks_are_read_with_their_filters_and_are_off_by_default()
+    {
+        Assert.Empty(ControllerConfig.Default.Notifications.Sinks);
+
+        var result = ControllerConfigParser.Parse("""
+            notifications:
+              sinks:
+              - url: https://events.example.com/taskruns
+                types: [succeeded, failed]
+              - url: http://127.0.0.1:8080/
+              maxAttempts: 3
+            """);
+
+        Assert.True(result.IsValid, result.Summary());
+        var sinks = result.Config!.Notifications.Sinks;
+        Assert.Equal(["https://events.example.com/taskruns", "http://127.0.0.1:8080/"], sinks.Select(s => s.Url));
+        Assert.True(sinks[0].Wants("Failed"));
+        Assert.False(sinks[0].Wants("Running"));
+        Assert.True(sinks[1].Wants("Running"));
+        Assert.Equal(3, result.Config.Notifications.MaxAttempts);
+    }
 
     [Theory]
     [MemberData(nameof(BadConfigs))]

@@ -136,6 +136,15 @@ public sealed class TaskRunValidatorRuleTests
         ["agent resource quantity null"] = new(
             t => t.Spec.Agent = new AgentOverride { Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = null! } } },
             "spec.agent.resources.limits.memory", FieldErrorType.Invalid, ["not a resource quantity", "\"500m\""]),
+
+        // spec.dependsOn
+        ["dependsOn 33 TaskRuns"] = new(t => t.Spec.DependsOn = [.. Enumerable.Range(0, 33).Select(i => $"dep-{i}")], "spec.dependsOn", FieldErrorType.TooLong, ["33 TaskRuns", "limit is 32"]),
+        ["dependsOn itself"] = new(t => t.Spec.DependsOn = ["build", TaskRuns.Name], "spec.dependsOn[1]", FieldErrorType.Invalid, ["cannot depend on itself", TaskRuns.Name]),
+        ["dependsOn a duplicate"] = new(t => t.Spec.DependsOn = ["build", "test", "build"], "spec.dependsOn[2]", FieldErrorType.Duplicate, ["\"build\"", "spec.dependsOn[0]", "once"]),
+        ["dependsOn an empty name"] = new(t => t.Spec.DependsOn = [""], "spec.dependsOn[0]", FieldErrorType.Invalid, ["not a TaskRun name", "same namespace"]),
+        ["dependsOn a name with '/'"] = new(t => t.Spec.DependsOn = ["other-ns/build"], "spec.dependsOn[0]", FieldErrorType.Invalid, ["\"other-ns/build\"", "not a TaskRun name"]),
+        ["dependsOn an upper-case name"] = new(t => t.Spec.DependsOn = ["Build"], "spec.dependsOn[0]", FieldErrorType.Invalid, ["not a TaskRun name"]),
+        ["dependsOn a name over 253 characters"] = new(t => t.Spec.DependsOn = [new string('a', 254)], "spec.dependsOn[0]", FieldErrorType.Invalid, ["at most 253"]),
     };
 
     public static TheoryData<string> RejectionNames => new(Rejections.Keys);
@@ -189,6 +198,10 @@ public sealed class TaskRunValidatorRuleTests
         ["timeoutSeconds 60"] = t => t.Spec.TimeoutSeconds = 60,
         ["timeoutSeconds 604800"] = t => t.Spec.TimeoutSeconds = 604_800,
         ["cancel true"] = t => t.Spec.Cancel = true,
+        ["dependsOn empty"] = t => t.Spec.DependsOn = [],
+        ["dependsOn 32 TaskRuns"] = t => t.Spec.DependsOn = [.. Enumerable.Range(0, 32).Select(i => $"dep-{i}")],
+        ["dependsOn dotted names"] = t => t.Spec.DependsOn = ["build.api", "a", new string('a', 253)],
+        ["dependsOn with generateName"] = t => { t.Metadata.Name = null; t.Metadata.GenerateName = "build-"; t.Spec.DependsOn = ["build"]; },
         ["agent override with image and resources"] = t => t.Spec.Agent = new AgentOverride
         {
             Image = "ghcr.io/5dlabs/platform/claude-code:1.2",

@@ -24,6 +24,8 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
         { "retry:\n  baseDelaySeconds: 60\n  maxDelaySeconds: 10\n", "data[config.yaml].retry.maxDelaySeconds", ["below retry.baseDelaySeconds (60)"] },
         { "agent:\n  resources:\n    requests: {cpu: \"4\"}\n    limits: {cpu: \"2\"}\n", "data[config.yaml].agent.resources.requests.cpu", ["above the limit 2"] },
         { "job: [unclosed\n", "data[config.yaml]", ["not valid YAML"] },
+        { "notifications:\n  sinks:\n  - url: \"http:///events\"\n", "data[config.yaml].notifications.sinks[0].url", ["http:// or https:// URL with a host"] },
+        { "notifications:\n  sinks:\n  - url: http://sink/\n    types: [started]\n", "data[config.yaml].notifications.sinks.0.types.0", ["\"started\""] },
         { "agent:\n  image: \"$(id)\"\n", "data[config.yaml].agent.image", ["$(id)"] },
         { "telemetry:\n  otlpEndpoint: \"collector:4317\\nX: 1\"\n", "data[config.yaml].telemetry.otlpEndpoint", [] },
         { "agent:\n  resources:\n    limits:\n      memory: 99999999999999999999Ei\n", "data[config.yaml].agent.resources.limits.memory", [] },
