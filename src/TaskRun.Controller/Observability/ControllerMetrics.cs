@@ -121,9 +121,13 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         configValid = factory.CreateGauge("taskrun_config_valid", "1 while a valid config (or the built-in one) is in use; 0 while the stored config is invalid and none is known (fail closed: not ready, no new runs).");
         configValid.Set(1);
         Scheduling = new SchedulingMetrics(factory);
+        Agent = new AgentMetrics(registry);
     }
 
     public SchedulingMetrics Scheduling { get; }
+
+    /// <summary>What the agent CLI reported: cost and turns.</summary>
+    public AgentMetrics Agent { get; }
 
     public long ReconcileCount => (long)(reconciliations.WithLabels("success").Value + reconciliations.WithLabels("error").Value);
 

@@ -169,6 +169,7 @@ public static class RunChildren
             Env("TASKRUN_NAME", taskRun.Metadata.Name),
             Env("TASK_DIR", $"{RunPayloadBuilder.RunDirectory(spec.TaskId.Value, run)}"),
         ]);
+        env.AddRange(AgentInvocation.Environment(taskRun, run, config.Agent, serviceDir));
         if (config.Telemetry.Enabled && !string.IsNullOrEmpty(config.Telemetry.OtlpEndpoint))
         {
             env.Add(Env("OTEL_EXPORTER_OTLP_ENDPOINT", Core.Observability.OtlpEndpoints.WithScheme(config.Telemetry.OtlpEndpoint)));
@@ -180,8 +181,8 @@ public static class RunChildren
         {
             Name = AgentContainerName,
             Image = image,
-            Command = config.Agent.Command.ToList(),
-            Args = config.Agent.Args.Count > 0 ? config.Agent.Args.ToList() : null,
+            Command = AgentInvocation.Command(),
+            Args = AgentInvocation.Args(config.Agent),
             WorkingDir = serviceDir,
             Env = env,
             Resources = Quantities(requests, limits),

@@ -29,6 +29,8 @@ public static class StatusComparer
         CompletionTime = Seconds(status.CompletionTime),
         Message = status.Message,
         AgentMessage = status.AgentMessage,
+        Result = status.Result,
+        TotalCostUsd = status.TotalCostUsd,
         ObservedGeneration = status.ObservedGeneration,
         ObservedRetryAttempt = status.ObservedRetryAttempt,
         RetryCount = status.RetryCount,

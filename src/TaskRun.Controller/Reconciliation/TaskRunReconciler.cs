@@ -23,7 +23,8 @@ public sealed partial class TaskRunReconciler(
     ObjectCache<V1Job> jobs,
     TaskRunWriter taskRunWriter,
     ChildWriter childWriter,
-    AgentMessageReader agentMessages,
+    AgentOutcomeReader agentOutcomes,
+    AgentMetrics agentMetrics,
     EventRecorder events,
     Func<ControllerConfig> config,
     TimeProvider time,
@@ -174,34 +175,34 @@ public sealed partial class TaskRunReconciler(
     private async Task<ReconcileResult> TrackJobAsync(V2TaskRun taskRun, TaskRunStatus status, int run, V1Job job, CancellationToken cancellationToken)
     {
         var complete = JobCondition(job, "Complete");
-        if (complete is not null)
-        {
-            var said = await agentMessages.ReadAsync(job, cancellationToken);
-            return await FinishAsync(taskRun, Phases.Succeeded, ConditionReasons.Succeeded, $"run {run} succeeded{AgentSaid(said)}", EventRecorder.Normal, cancellationToken, said);
-        }
-
         var failed = JobCondition(job, "Failed");
-        if (failed is null)
+        if (complete is null && failed is null)
         {
             return await WriteStatusAsync(taskRun, Running(taskRun, status, run, $"run {run} is running (Job {job.Metadata.Name})"), cancellationToken);
         }
 
+        var outcome = await agentOutcomes.ReadAsync(job, run, cancellationToken);
+        if (complete is not null && !outcome.IsAgentError)
+        {
+            return await FinishAsync(taskRun, Phases.Succeeded, ConditionReasons.Succeeded, $"run {run} succeeded{AgentSaid(outcome)}", EventRecorder.Normal, cancellationToken, outcome);
+        }
+
+        // A Job that failed, or one whose agent CLI reported an error although it exited 0: a failed run either way.
         var settings = config();
-        var reason = failed.Reason ?? "Failed";
+        var reason = failed?.Reason ?? (failed is null ? AgentOutcome.AgentErrorReason : "Failed");
         var retryable = settings.Retry.RetryOn.Contains(reason);
         var maxRetries = taskRun.Spec.Retry?.MaxRetries ?? settings.Retry.MaxRetries;
         var used = status.RetryCount ?? 0;
-        var agentMessage = await agentMessages.ReadAsync(job, cancellationToken);
-        var why = $"run {run} failed: Job {job.Metadata.Name} {reason}{(string.IsNullOrEmpty(failed.Message) ? "" : $" ({failed.Message})")}{AgentSaid(agentMessage)}";
+        var why = $"run {run} failed: Job {job.Metadata.Name} {reason}{(string.IsNullOrEmpty(failed?.Message) ? "" : $" ({failed.Message})")}{AgentSaid(outcome)}";
         if (!retryable)
         {
             var terminal = reason == RetryConfig.DeadlineExceeded ? ConditionReasons.TimedOut : ConditionReasons.Failed;
-            return await FinishAsync(taskRun, Phases.Failed, terminal, $"{why}; {reason} is not in retry.retryOn", EventRecorder.Warning, cancellationToken, agentMessage);
+            return await FinishAsync(taskRun, Phases.Failed, terminal, $"{why}; {reason} is not in retry.retryOn", EventRecorder.Warning, cancellationToken, outcome);
         }
 
         if (used >= maxRetries)
         {
-            return await FinishAsync(taskRun, Phases.Failed, ConditionReasons.RetriesExhausted, $"{why}; all {maxRetries} automatic retries used", EventRecorder.Warning, cancellationToken, agentMessage);
+            return await FinishAsync(taskRun, Phases.Failed, ConditionReasons.RetriesExhausted, $"{why}; all {maxRetries} automatic retries used", EventRecorder.Warning, cancellationToken, outcome);
         }
 
         var delay = Backoff.Delay(TimeSpan.FromSeconds(settings.Retry.BaseDelaySeconds), TimeSpan.FromSeconds(settings.Retry.MaxDelaySeconds), used, random);
@@ -210,7 +211,7 @@ public sealed partial class TaskRunReconciler(
         var next = Copy(status);
         next.Phase = Phases.Pending;
         next.Message = message;
-        next.AgentMessage = agentMessage;
+        RecordOutcome(taskRun, next, outcome);
         next.NextRetryTime = now + delay;
         next.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "Unknown", ConditionReasons.RetryScheduled, message, taskRun.Metadata.Generation, now);
         await WriteStatusAsync(taskRun, next, cancellationToken);
@@ -360,13 +361,13 @@ public sealed partial class TaskRunReconciler(
     }
 
     private async Task<ReconcileResult> FinishAsync(
-        V2TaskRun taskRun, string phase, string reason, string message, string eventType, CancellationToken cancellationToken, string? agentMessage = null)
+        V2TaskRun taskRun, string phase, string reason, string message, string eventType, CancellationToken cancellationToken, AgentOutcome? outcome = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var status = Copy(taskRun.Status ?? new TaskRunStatus());
         status.Phase = phase;
         status.Message = message;
-        status.AgentMessage = agentMessage;
+        RecordOutcome(taskRun, status, outcome ?? AgentOutcome.None);
         status.CompletionTime = now;
         status.NextRetryTime = null;
         status.ObservedRetryAttempt ??= taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
@@ -484,7 +485,15 @@ public sealed partial class TaskRunReconciler(
     }
 
     /// <summary>The agent's last words, quoted in status.message (they are also in status.agentMessage).</summary>
-    private static string AgentSaid(string? agentMessage) => agentMessage is null ? "" : $"; the agent said: {agentMessage}";
+    private static string AgentSaid(AgentOutcome outcome) => outcome.Said is { } said ? $"; the agent said: {said}" : "";
+
+    private void RecordOutcome(V2TaskRun taskRun, TaskRunStatus status, AgentOutcome outcome)
+    {
+        if (outcome.ApplyTo(status) && outcome.Result is { } result)
+        {
+            agentMetrics.RecordResult(taskRun.Metadata.NamespaceProperty, result);
+        }
+    }
 
     private static bool HasContents(V2TaskRun taskRun) => taskRun.Spec.Files?.All(f => f?.Content is not null) == true;
 
@@ -502,6 +511,8 @@ public sealed partial class TaskRunReconciler(
         CompletionTime = status.CompletionTime,
         Message = status.Message,
         AgentMessage = status.AgentMessage,
+        Result = status.Result,
+        TotalCostUsd = status.TotalCostUsd,
         ObservedGeneration = status.ObservedGeneration,
         ObservedRetryAttempt = status.ObservedRetryAttempt,
         RetryCount = status.RetryCount,

@@ -52,7 +52,7 @@ public sealed class TaskRunController : IDisposable
         queueKicker = new QueueKicker(Admissions, queue.Add, TaskRuns.Cache, metrics.Scheduling, options.QueueKicker, time, loggers.CreateLogger<QueueKicker>());
         reconciler = new TaskRunReconciler(
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
-            new AgentMessageReader(client, loggers.CreateLogger<AgentMessageReader>()),
+            new AgentOutcomeReader(client, loggers.CreateLogger<AgentOutcomeReader>()), metrics.Agent,
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
             ConfigBlocked = options.ConfigBlocked,

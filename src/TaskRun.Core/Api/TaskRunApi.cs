@@ -140,6 +140,10 @@ public static class SpecLimits
     public const int MaxMaxRetries = 10;
     public const int MinTimeoutSeconds = 60;
     public const int MaxTimeoutSeconds = 604_800;
+
+    /// <summary>spec.agent.maxTurns: the agent CLI's --max-turns.</summary>
+    public const int MinMaxTurns = 1;
+    public const int MaxMaxTurns = 10_000;
     public const int MaxServiceNameLength = 63;
     public const int MaxFileNameLength = 253;
     public const int DefaultMaxFileBytes = 1_048_576;

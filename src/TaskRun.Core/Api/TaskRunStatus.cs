@@ -38,6 +38,14 @@ public sealed class TaskRunStatus
     [JsonPropertyName("agentMessage")]
     public string? AgentMessage { get; set; }
 
+    /// <summary>What the agent CLI reported at the end of the latest run that reported (its JSON result).</summary>
+    [JsonPropertyName("result")]
+    public AgentResultStatus? Result { get; set; }
+
+    /// <summary>The agent's reported cost summed over every run of this TaskRun, in US dollars.</summary>
+    [JsonPropertyName("totalCostUSD")]
+    public double? TotalCostUsd { get; set; }
+
     [JsonPropertyName("observedGeneration")]
     public long? ObservedGeneration { get; set; }
 

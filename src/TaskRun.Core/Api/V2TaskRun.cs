@@ -89,6 +89,10 @@ public sealed class AgentOverride
 
     [JsonPropertyName("resources")]
     public V1ResourceRequirements? Resources { get; set; }
+
+    /// <summary>The agent CLI's --max-turns for each run; not an override, so allowed whatever the config says.</summary>
+    [JsonPropertyName("maxTurns")]
+    public int? MaxTurns { get; set; }
 }
 
 /// <summary>A list of v2 TaskRuns as the API server returns it.</summary>

@@ -43,8 +43,22 @@ public sealed record JobConfig
 public sealed record AgentConfig
 {
     public string Image { get; init; } = "ghcr.io/5dlabs/platform/claude-code:latest";
-    public IReadOnlyList<string> Command { get; init; } = ["claude", "--resume"];
+
+    /// <summary>
+    /// The agent CLI and its leading arguments. The product's entry script runs it headless: it appends print
+    /// mode with the product's prompt, JSON output, the permission mode, --max-turns and --resume (docs/agent.md).
+    /// </summary>
+    public IReadOnlyList<string> Command { get; init; } = ["claude"];
     public IReadOnlyList<string> Args { get; init; } = [];
+
+    /// <summary>The CLI's --permission-mode. acceptEdits: file edits without asking, no arbitrary shell commands.</summary>
+    public string PermissionMode { get; init; } = "acceptEdits";
+
+    /// <summary>ANTHROPIC_BASE_URL for the agent (a gateway or proxy); null leaves the CLI's own default.</summary>
+    public string? ApiBaseUrl { get; init; }
+
+    /// <summary>Whether a run continues the previous run's conversation when its state survived on the workspace volume.</summary>
+    public bool ContinueConversation { get; init; } = true;
     public ResourcesConfig Resources { get; init; } = new();
 
     /// <summary>
@@ -58,6 +72,12 @@ public sealed record AgentConfig
 
     /// <summary>The most a TaskRun's override may request or limit, per resource; a resource not listed may not be set.</summary>
     public IReadOnlyDictionary<string, string> MaxResources { get; init; } = new Dictionary<string, string> { ["cpu"] = "4", ["memory"] = "16Gi" };
+}
+
+/// <summary>The permission modes of the Claude Code CLI a Job may run with.</summary>
+public static class AgentPermissionModes
+{
+    public static readonly IReadOnlyList<string> All = ["acceptEdits", "auto", "bypassPermissions", "dontAsk", "plan"];
 }
 
 public sealed record ResourcesConfig

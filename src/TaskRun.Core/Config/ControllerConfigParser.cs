@@ -122,6 +122,7 @@ public static partial class ControllerConfigParser
         }
 
         CheckEndpoint(config.Telemetry.OtlpEndpoint, errors);
+        CheckApiBaseUrl(config.Agent.ApiBaseUrl, errors);
         return errors;
     }
 
@@ -160,6 +161,20 @@ public static partial class ControllerConfigParser
         if (!clean || !(isUrl || isHostPort))
         {
             errors.Add(new("telemetry.otlpEndpoint", $"\"{Printable(endpoint)}\" is not an endpoint; write host:port (\"collector.telemetry.svc:4317\") or an http(s) URL, without spaces or control characters"));
+        }
+    }
+
+    private static void CheckApiBaseUrl(string? url, List<ConfigError> errors)
+    {
+        if (url is null)
+        {
+            return;
+        }
+
+        var clean = !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c));
+        if (!clean || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+        {
+            errors.Add(new("agent.apiBaseUrl", $"\"{Printable(url)}\" is not an http(s) URL; write e.g. \"https://llm-gateway.internal\", without spaces or control characters"));
         }
     }
 

@@ -218,10 +218,21 @@ public static partial class TaskRunValidator
             return;
         }
 
+        if (agent.MaxTurns is { } turns && turns is < SpecLimits.MinMaxTurns or > SpecLimits.MaxMaxTurns)
+        {
+            errors.Add(new("spec.agent.maxTurns", FieldErrorType.Invalid,
+                $"maxTurns is {turns}; it must be between {SpecLimits.MinMaxTurns} and {SpecLimits.MaxMaxTurns}, or left out to let the agent decide"));
+        }
+
+        if (agent.Image is null && agent.Resources is null)
+        {
+            return;
+        }
+
         if (!policy.AllowAgentOverrides)
         {
             errors.Add(new("spec.agent", FieldErrorType.Forbidden,
-                "agent overrides are disabled by the cluster's config (agent.allowOverrides: false); remove spec.agent or ask an admin to allow overrides"));
+                "agent overrides are disabled by the cluster's config (agent.allowOverrides: false); remove spec.agent.image and spec.agent.resources or ask an admin to allow overrides"));
             return;
         }
 

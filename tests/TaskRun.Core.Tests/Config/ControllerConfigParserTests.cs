@@ -63,7 +63,8 @@ public sealed class ControllerConfigParserTests
 
         Assert.Equal((3, 3600, 86400), (config.Job.BackoffLimit, config.Job.ActiveDeadlineSeconds, config.Job.TtlSecondsAfterFinished));
         Assert.Equal("ghcr.io/5dlabs/platform/claude-code:latest", config.Agent.Image);
-        Assert.Equal(["claude", "--resume"], config.Agent.Command);
+        Assert.Equal(["claude"], config.Agent.Command);
+        Assert.Equal(("acceptEdits", null, true), (config.Agent.PermissionMode, config.Agent.ApiBaseUrl, config.Agent.ContinueConversation));
         Assert.False(config.Agent.AllowOverrides);
         Assert.Empty(config.Agent.AllowedImages);
         Assert.Equal(new Dictionary<string, string> { ["cpu"] = "4", ["memory"] = "16Gi" }, config.Agent.MaxResources);
@@ -110,6 +111,9 @@ public sealed class ControllerConfigParserTests
               args: ["--print", "--verbose"]
               resources: { requests: { cpu: 250m }, limits: { cpu: 1 } }
               allowOverrides: false
+              permissionMode: bypassPermissions
+              apiBaseUrl: "https://llm-gateway.internal:8443/anthropic"
+              continueConversation: false
             initContainer: { image: "registry.local/busybox:1.36", resources: { requests: { cpu: 10m }, limits: { memory: 16Mi } } }
             secrets: { name: agent-secrets, apiKeyKey: API_KEY }
             retry: { maxRetries: 0, baseDelaySeconds: 5, maxDelaySeconds: 5, retryOn: [DeadlineExceeded] }
@@ -130,6 +134,7 @@ public sealed class ControllerConfigParserTests
         Assert.Equal("250m", c.Agent.Resources.Requests["cpu"]);
         Assert.Equal("1", c.Agent.Resources.Limits["cpu"]);
         Assert.False(c.Agent.AllowOverrides);
+        Assert.Equal(("bypassPermissions", "https://llm-gateway.internal:8443/anthropic", false), (c.Agent.PermissionMode, c.Agent.ApiBaseUrl, c.Agent.ContinueConversation));
         Assert.Equal("registry.local/busybox:1.36", c.InitContainer.Image);
         Assert.Equal(new Dictionary<string, string> { ["cpu"] = "10m" }, c.InitContainer.Resources.Requests);
         Assert.Equal(new Dictionary<string, string> { ["memory"] = "16Mi" }, c.InitContainer.Resources.Limits);
@@ -219,6 +224,10 @@ public sealed class ControllerConfigParserTests
         { "secrets.name not a DNS name", "secrets:\n  name: My_Secrets\n", "secrets.name", "" },
         { "unknown workspace.accessMode", "workspace:\n  accessMode: ReadWriteSometimes\n", "workspace.accessMode", "" },
         { "telemetry.enabled a number", "telemetry:\n  enabled: 1\n", "telemetry.enabled", "boolean" },
+        { "unknown agent.permissionMode", "agent:\n  permissionMode: yolo\n", "agent.permissionMode", "" },
+        { "agent.apiBaseUrl not a URL", "agent:\n  apiBaseUrl: \"gateway:8080\"\n", "agent.apiBaseUrl", "" },
+        { "agent.apiBaseUrl with a newline", "agent:\n  apiBaseUrl: \"https://gw\\nX-Evil: 1\"\n", "agent.apiBaseUrl", "" },
+        { "agent.apiBaseUrl ftp", "agent:\n  apiBaseUrl: \"ftp://gw.internal\"\n", "agent.apiBaseUrl", "" },
         { "a sink without url", "notifications:\n  sinks:\n  - types: [failed]\n", "notifications.sinks.0", "url" },
         { "a sink with an ftp url", "notifications:\n  sinks:\n  - url: ftp://events.example.com/\n", "notifications.sinks.0.url", "" },
         { "a sink url without a host", "notifications:\n  sinks:\n  - url: \"http:///path\"\n", "notifications.sinks[0].url", "absolute http:// or https:// URL with a host" },

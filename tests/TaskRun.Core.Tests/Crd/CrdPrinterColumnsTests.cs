@@ -20,6 +20,7 @@ public sealed class CrdPrinterColumnsTests
         ("Phase", "string", ".status.phase"),
         ("Attempt", "integer", ".status.attempt"),
         ("Job", "string", ".status.jobName"),
+        ("Cost", "number", ".status.totalCostUSD"),
         ("Age", "date", ".metadata.creationTimestamp"),
         ("Reason", "string", ".status.conditions[?(@.type==\"Succeeded\")].reason"),
         ("Message", "string", ".status.message"),

@@ -50,6 +50,8 @@ internal static class ExpectedConstraints
         new("spec.retry.maxRetries", "maximum", SpecLimits.MaxMaxRetries),
         new("spec.timeoutSeconds", "minimum", SpecLimits.MinTimeoutSeconds),
         new("spec.timeoutSeconds", "maximum", SpecLimits.MaxTimeoutSeconds),
+        new("spec.agent.maxTurns", "minimum", SpecLimits.MinMaxTurns),
+        new("spec.agent.maxTurns", "maximum", SpecLimits.MaxMaxTurns),
         new("spec.agent.resources.limits{}", "pattern", QuantityPattern),
         new("spec.agent.resources.requests{}", "pattern", QuantityPattern),
         new("spec.dependsOn", "maxItems", SpecLimits.MaxDependencies),

@@ -112,6 +112,8 @@ public sealed class TaskRunValidatorRuleTests
         ["timeoutSeconds negative"] = new(t => t.Spec.TimeoutSeconds = -60, "spec.timeoutSeconds", FieldErrorType.Invalid, ["between 60"]),
 
         // spec.agent (overrides allowed by the default policy)
+        ["agent maxTurns 0"] = new(t => t.Spec.Agent = new AgentOverride { MaxTurns = 0 }, "spec.agent.maxTurns", FieldErrorType.Invalid, ["is 0", "between 1 and 10000"]),
+        ["agent maxTurns 10001"] = new(t => t.Spec.Agent = new AgentOverride { MaxTurns = 10_001 }, "spec.agent.maxTurns", FieldErrorType.Invalid, ["between 1 and 10000"]),
         ["agent image empty"] = new(t => t.Spec.Agent = new AgentOverride { Image = "" }, "spec.agent.image", FieldErrorType.Invalid, ["not an OCI image reference", "ghcr.io/org/agent:1.2"]),
         ["agent image with a space"] = new(t => t.Spec.Agent = new AgentOverride { Image = "ghcr.io/a b:1" }, "spec.agent.image", FieldErrorType.Invalid, ["\"ghcr.io/a b:1\"", "not an OCI image reference"]),
         ["agent image with a newline"] = new(t => t.Spec.Agent = new AgentOverride { Image = "ghcr.io/a\n" }, "spec.agent.image", FieldErrorType.Invalid, ["not an OCI image reference"]),
@@ -241,15 +243,18 @@ public sealed class TaskRunValidatorRuleTests
         ValidationAssert.SingleError(result, "spec.agent", FieldErrorType.Forbidden, "agent.allowOverrides: false", "remove spec.agent");
     }
 
-    [Fact]
-    public void An_empty_agent_override_is_also_forbidden_when_the_config_disallows_it()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(1)]
+    [InlineData(10_000)]
+    public void Max_turns_alone_overrides_nothing_and_is_fine_when_the_config_disallows_overrides(int? maxTurns)
     {
         var taskRun = TaskRuns.Valid();
-        taskRun.Spec.Agent = new AgentOverride();
+        taskRun.Spec.Agent = new AgentOverride { MaxTurns = maxTurns };
 
         var result = TaskRunValidator.ValidateCreate(taskRun, ValidationPolicy.Default with { AllowAgentOverrides = false });
 
-        ValidationAssert.SingleError(result, "spec.agent", FieldErrorType.Forbidden);
+        ValidationAssert.Valid(result);
     }
 
     [Fact]
