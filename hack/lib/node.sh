@@ -340,7 +340,10 @@ remove_created_fixed_paths() {
       /var/lib/kubelet)
         rm -f /var/lib/kubelet/device-plugins/kubelet.sock /var/lib/kubelet/device-plugins/DEPRECATION
         rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true ;;
-      /var/lib/cni) rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true ;;
+      /var/lib/cni)
+        # Results of sandboxes stopped without a CNI DEL (the node is stopped by killing its containers).
+        rm -f /var/lib/cni/results/taskrun-local-* /var/lib/cni/results/cni-loopback-*
+        rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true ;;
       /run/containerd) rmdir /run/containerd/s /run/containerd 2>/dev/null || true ;;
     esac
   done <"$NODE_DIR/created-paths"
