@@ -113,6 +113,31 @@ public sealed class ValidatingHandlerTests
     }
 
     [Fact]
+    public void While_the_config_fails_closed_creates_and_spec_changes_are_refused_with_the_reason_and_metadata_updates_pass()
+    {
+        var taskRun = Reviews.MinimalTaskRun();
+        config.BlockedReason = "agent.allowOverrides: not a boolean";
+
+        var created = Handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun));
+        var changed = (JsonObject)taskRun.DeepClone();
+        changed["spec"]!["priority"] = "low";
+        var specChange = Handler.Admit(Reviews.TaskRunRequest("UPDATE", changed, taskRun));
+        var finalized = (JsonObject)taskRun.DeepClone();
+        finalized["metadata"]!["finalizers"] = new JsonArray("taskrun.orchestrator.io/cleanup");
+        var metadataOnly = Handler.Admit(Reviews.TaskRunRequest("UPDATE", finalized, taskRun));
+
+        foreach (var refused in new[] { created, specChange })
+        {
+            Assert.False(refused.Response.Allowed);
+            Assert.Equal(503, refused.Response.Status!.Code);
+            Assert.Contains("TaskRun admission is closed", refused.Response.Status.Message, StringComparison.Ordinal);
+            Assert.Contains("agent.allowOverrides: not a boolean", refused.Response.Status.Message, StringComparison.Ordinal);
+        }
+
+        Assert.True(metadataOnly.Response.Allowed);
+    }
+
+    [Fact]
     public void An_update_that_keeps_the_spec_is_not_blocked_by_a_stricter_config()
     {
         var taskRun = Reviews.MinimalTaskRun();

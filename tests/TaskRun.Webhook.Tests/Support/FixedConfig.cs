@@ -14,4 +14,6 @@ internal sealed class FixedConfig(ControllerConfig? config = null, string ns = "
     public ConfigOrigin Origin => ConfigOrigin.ConfigMap;
 
     public string Namespace => ns;
+
+    public string? BlockedReason { get; set; }
 }
