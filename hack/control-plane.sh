@@ -14,9 +14,12 @@
 #   node-check         exit 0 if this machine can run the node, else print why and exit 1
 #   status             print running/not running, pids, ports, readyz (exit 0 only when running)
 #   env                print the env file (export lines: KUBECONFIG, ETCD_ENDPOINT, ...)
-#   restart-apiserver  restart only kube-apiserver (same flags, port and etcd), wait for /readyz
+#   restart-apiserver  restart only kube-apiserver (same flags, port and etcd), wait for /readyz;
+#                      APISERVER_DOWN_SECONDS (default 0) keeps it stopped that long first
 #   build              only install build dependencies and build/cache kube-apiserver,
 #                      kube-controller-manager, kube-scheduler, kubelet and pause
+#   agent-image-claude build (once, cached) the local real-agent image (the Claude Code CLI
+#                      from npm and a scripted model; docs/agent.md) and import it into the node
 #
 # Environment:
 #   CONTROL_PLANE_DIR  data dir of this instance (default: <repo>/.local/control-plane);
@@ -874,6 +877,7 @@ cmd_restart_apiserver() {
     die "etcd is not running or not healthy (log: $ETCD_LOG)"
   fi
   stop_pid kube-apiserver "$KUBE_APISERVER_PID" "$STOP_GRACE_SECONDS"
+  sleep "${APISERVER_DOWN_SECONDS:-0}"
   log "starting kube-apiserver on $KUBE_APISERVER_URL (log: $APISERVER_LOG)"
   start_apiserver "$KUBE_APISERVER_URL"
   KUBE_APISERVER_PID=$(read_pid "$APISERVER_PID_FILE") write_env_file
@@ -893,6 +897,19 @@ cmd_node_check() {
   fi
 }
 
+# Builds (once, cached) and imports the local real-agent image into this instance's node.
+cmd_agent_image_claude() {
+  load_env 2>/dev/null || die "no control plane in $CP_DIR (run: $0 up --node)"
+  containerd_ready || die "no node runs in $CP_DIR (run: $0 up --node)"
+  log "building the local real-agent image $CLAUDE_AGENT_IMAGE (Claude Code CLI from npm, cached; log: $NODE_DIR/images.log)"
+  (build_claude_agent_image >>"$NODE_DIR/images.log" 2>&1) \
+    || { show_log_tail "$NODE_DIR/images.log"; die "building the real-agent image failed (log: $NODE_DIR/images.log)"; }
+  build_claude_agent_image # sets CLAUDE_AGENT_TAR (cached now)
+  ctr --address "$CONTAINERD_SOCKET" -n k8s.io images import "$CLAUDE_AGENT_TAR" >>"$NODE_DIR/images.log" 2>&1 \
+    || { show_log_tail "$NODE_DIR/images.log"; die "importing $CLAUDE_AGENT_TAR into containerd failed"; }
+  log "imported $CLAUDE_AGENT_IMAGE"
+}
+
 main() {
   local cmd=${1:-}
   case $cmd in
@@ -909,6 +926,7 @@ main() {
     env) cmd_env ;;
     restart-apiserver) cmd_restart_apiserver ;;
     build) cmd_build ;;
+    agent-image-claude) cmd_agent_image_claude ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
   esac

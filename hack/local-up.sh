@@ -10,7 +10,9 @@
 #   --no-node  the API server only (no Job controller, scheduler or kubelet): Jobs never get Pods, so their
 #              status can be driven by hand. Chosen automatically when this machine cannot run containers
 #              (not root, no cgroups).
-# Environment: WEBHOOK_PORT (9443), WEBHOOK_HEALTH_PORT (9444), CONTROLLER_METRICS_PORT (8081),
+# Environment: LOCAL_AGENT (standin: the small stand-in agent; claude: the real Claude Code CLI with a
+#              scripted model inside the Pod, built once and cached; docs/agent.md),
+#              WEBHOOK_PORT (9443), WEBHOOK_HEALTH_PORT (9444), CONTROLLER_METRICS_PORT (8081),
 #              LOCAL_UP_TIMEOUT (seconds to wait for the sample TaskRun, 180)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,7 +63,13 @@ step "controller config (validated by the webhook on apply)"
 if ((node)); then
   # The stand-in agent image and small resources; and the API key Secret the Job's secretKeyRef names (the
   # stand-in never uses it, but a Pod cannot start without it).
-  kubectl apply -f hack/local/taskrun-controller-config.yaml >/dev/null
+  if [[ ${LOCAL_AGENT:-standin} == claude ]]; then
+    # The real Claude Code CLI against a scripted model inside the agent Pod (docs/agent.md).
+    bash hack/control-plane.sh agent-image-claude
+    kubectl apply -f hack/local/taskrun-controller-config-claude.yaml >/dev/null
+  else
+    kubectl apply -f hack/local/taskrun-controller-config.yaml >/dev/null
+  fi
   kubectl -n orchestrator create secret generic orchestrator-secrets \
     --from-literal=ANTHROPIC_API_KEY=not-a-key-the-stand-in-agent-needs-none --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 else
@@ -75,7 +83,7 @@ want=Running
 ((node)) && want=Succeeded
 step "the seed's sample TaskRun (as v1: converted, defaulted and validated by the webhook), until $want"
 applied=$SECONDS
-kubectl apply -f deploy/samples/taskrun-v1.yaml
+kubectl apply -n orchestrator -f deploy/samples/taskrun-v1.yaml
 phase=
 for _ in $(seq 1 $((timeout * 2))); do
   phase=$(kubectl get otr auth-service-task-1001 -n orchestrator -o jsonpath='{.status.phase}' 2>/dev/null || true)

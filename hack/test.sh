@@ -22,6 +22,8 @@ trap stop_test_control_planes EXIT
 
 echo "== preparing the control plane (installs packages and builds the Kubernetes binaries on first use)"
 bash hack/control-plane.sh build
+# promtool (from Debian's prometheus package, extracted, never run as a server) for the metrics lint tests.
+bash hack/promtool.sh --path >/dev/null
 
 echo "== building"
 dotnet build Webhooks.sln -c Release -warnaserror -nologo -v quiet

@@ -99,6 +99,10 @@ $taskrun_rules
   namespaceSelector:
     matchLabels:
       kubernetes.io/metadata.name: $config_namespace
+  # Only the labelled config: a webhook outage never blocks the namespace's other ConfigMaps.
+  objectSelector:
+    matchLabels:
+      orchestrator.io/controller-config: "true"
   matchPolicy: Equivalent
   sideEffects: None
   failurePolicy: Fail
@@ -140,7 +144,8 @@ effective() {
   [[ $out == *reserved* ]] || { echo "$out"; return 1; }
   # config validation
   out=$(kubectl create configmap taskrun-controller-config -n "$config_namespace" --from-literal=config.yaml='job: {backoffLimit: -1}' \
-    --dry-run=client -o yaml | kubectl apply --dry-run=server -f - 2>&1) && { echo "config not validated yet"; return 1; }
+    --dry-run=client -o yaml | kubectl label --local -f - orchestrator.io/controller-config=true -o yaml |
+    kubectl apply --dry-run=server -f - 2>&1) && { echo "config not validated yet"; return 1; }
   [[ $out == *"data[config.yaml].job.backoffLimit"* ]] || { echo "$out"; return 1; }
 }
 errors=$(mktemp)

@@ -27,6 +27,10 @@ internal sealed record BenchOptions
           --apiserver-pid N        kube-apiserver pid, for its CPU time per phase
           --etcd-pid N             etcd pid, for its CPU time per phase
           --timeout-minutes N      give up on a phase after this long (default 30)
+          --scheduling-limit N     run only the scheduling benchmark: --count TaskRuns of mixed priority at once under
+                                   scheduling.maxActiveRuns N; reports the most ever active and the admission latency
+          --run-seconds MIN-MAX    how long each run's Job "runs" before the benchmark completes it (default 15-30:
+                                   long enough that the controller keeps every slot taken, so the limit holds)
         """;
 
     public required string Kubeconfig { get; init; }
@@ -71,6 +75,12 @@ internal sealed record BenchOptions
 
     public TimeSpan PhaseTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
+    public int? SchedulingLimit { get; init; }
+
+    public double RunSecondsMin { get; init; } = 15;
+
+    public double RunSecondsMax { get; init; } = 30;
+
     public static BenchOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -111,7 +121,7 @@ internal sealed record BenchOptions
         {
             "kubeconfig", "controller-dll", "count", "files", "file-bytes", "workers", "default-workers", "ceiling-concurrency",
             "create-concurrency", "warmup", "memory-total", "memory-file-bytes", "memory-concurrency", "settle-seconds", "service",
-            "log-dir", "apiserver-pid", "etcd-pid", "timeout-minutes",
+            "log-dir", "apiserver-pid", "etcd-pid", "timeout-minutes", "scheduling-limit", "run-seconds",
         };
         foreach (var key in values.Keys.Where(k => !known.Contains(k)))
         {
@@ -134,6 +144,13 @@ internal sealed record BenchOptions
         }
 
         var defaultWorkers = Int("default-workers", 8);
+        var runSeconds = values.GetValueOrDefault("run-seconds", "15-30").Split('-');
+        if (runSeconds.Length != 2 || !double.TryParse(runSeconds[0], CultureInfo.InvariantCulture, out var runMin) ||
+            !double.TryParse(runSeconds[1], CultureInfo.InvariantCulture, out var runMax) || runMin < 0 || runMax < runMin)
+        {
+            throw new ArgumentException("--run-seconds takes MIN-MAX seconds, e.g. 1-3");
+        }
+
         return new BenchOptions
         {
             Kubeconfig = Path.GetFullPath(Required("kubeconfig")),
@@ -157,6 +174,9 @@ internal sealed record BenchOptions
             ApiserverPid = OptionalInt("apiserver-pid"),
             EtcdPid = OptionalInt("etcd-pid"),
             PhaseTimeout = TimeSpan.FromMinutes(Int("timeout-minutes", 30)),
+            SchedulingLimit = OptionalInt("scheduling-limit"),
+            RunSecondsMin = runMin,
+            RunSecondsMax = runMax,
         };
     }
 

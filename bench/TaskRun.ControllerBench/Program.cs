@@ -64,6 +64,13 @@ internal static class Program
         Console.WriteLine($"controller scale benchmark: {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} CPUs, " +
             $"load average {LoadAverage()}; {options.Count} TaskRuns of {options.Files} × {options.FileBytes} B; logs in {options.LogDir}");
 
+        if (options.SchedulingLimit is not null)
+        {
+            Console.WriteLine($"\n[scheduling] {options.Count} TaskRuns at once under scheduling.maxActiveRuns {options.SchedulingLimit}, runs of {options.RunSecondsMin}-{options.RunSecondsMax} s");
+            (await SchedulingPhase.RunAsync(client, metrics, options, clock, cancellationToken)).Print();
+            return;
+        }
+
         if (options.Ceiling)
         {
             Console.WriteLine($"\n[ceiling] plain client, {options.CeilingWorkers} concurrent pipelines");

@@ -71,3 +71,45 @@ build_node_images() {
   image_archive --rootfs "$work/pause" --tag "$pause_image" --out "$out/pause.tar" --entrypoint '["/pause"]' --user 65535:65535
   rm -rf "$work"
 }
+
+# The local real-agent image (LOCAL_AGENT=claude hack/local-up.sh; a test and demo tool, never a production agent):
+# busybox, the glibc the CLI links against, the real Claude Code CLI from npm (version pinned) as claude-cli, the
+# scripted model (hack/images/agent-claude/local-model, static Go) and the `claude` shim that runs the CLI against
+# that model on the Pod's own loopback. Cached by CLI version and the hash of its own sources.
+readonly CLAUDE_CODE_VERSION=2.1.328
+readonly CLAUDE_AGENT_IMAGE=localhost/taskrun-agent-claude:$CLAUDE_CODE_VERSION
+
+# build_claude_agent_image: sets CLAUDE_AGENT_TAR to the cached docker-archive tarball, building it when missing.
+build_claude_agent_image() {
+  local sources=$IMAGES_LIB_DIR/../images/agent-claude key npm_dir work lib
+  key=$(cat "$sources/claude" "$sources/local-model/main.go" "$sources/local-model/go.mod" "$IMAGES_LIB_DIR/images.sh" \
+    "$IMAGES_LIB_DIR/image-archive.py" | sha256sum | cut -c1-12)
+  CLAUDE_AGENT_TAR=$CACHE_ROOT/images/agent-claude-$CLAUDE_CODE_VERSION-$key.tar
+  [[ -s $CLAUDE_AGENT_TAR ]] && return 0
+  command -v npm >/dev/null || die "npm is needed to fetch the Claude Code CLI (@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION)"
+  mkdir -p "$CACHE_ROOT/images"
+  rm -f "$CACHE_ROOT"/images/agent-claude-*.tar # builds of older sources
+  npm_dir=$CACHE_ROOT/claude-code-$CLAUDE_CODE_VERSION
+  if [[ ! -x $npm_dir/node_modules/@anthropic-ai/claude-code-linux-x64/claude ]]; then
+    rm -rf "$npm_dir" && mkdir -p "$npm_dir"
+    # --ignore-scripts: the package's postinstall only links the platform binary, which is taken directly below.
+    (cd "$npm_dir" && npm install --no-audit --no-fund --ignore-scripts "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION") \
+      || die "npm install @anthropic-ai/claude-code@$CLAUDE_CODE_VERSION failed"
+  fi
+  work=$(mktemp -d "$CACHE_ROOT/images/agent-claude.XXXXXX")
+  make_busybox_rootfs "$work/rootfs"
+  mkdir -p "$work/rootfs/lib64" "$work/rootfs/lib/x86_64-linux-gnu"
+  cp -L /lib64/ld-linux-x86-64.so.2 "$work/rootfs/lib64/"
+  for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1; do
+    cp -L "/lib/x86_64-linux-gnu/$lib" "$work/rootfs/lib/x86_64-linux-gnu/" || die "missing host library $lib"
+  done
+  install -m 0755 "$npm_dir/node_modules/@anthropic-ai/claude-code-linux-x64/claude" "$work/rootfs/usr/local/bin/claude-cli"
+  (cd "$sources/local-model" && env PATH="$GO_BIN_DIR:$PATH" CGO_ENABLED=0 GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local \
+    GOCACHE="$work/gocache" GOPATH="$work/gopath" go build -trimpath -ldflags='-s -w' -o "$work/rootfs/usr/local/bin/local-model" .) \
+    || die "building the scripted model failed"
+  install -m 0755 "$sources/claude" "$work/rootfs/usr/local/bin/claude"
+  image_archive --rootfs "$work/rootfs" --tag "$CLAUDE_AGENT_IMAGE" --out "$CLAUDE_AGENT_TAR.tmp" \
+    --cmd '["claude"]' --user "$AGENT_UID:$AGENT_UID" --workdir /workspace --owner "home/agent=$AGENT_UID:$AGENT_UID"
+  mv -f "$CLAUDE_AGENT_TAR.tmp" "$CLAUDE_AGENT_TAR"
+  rm -rf "$work"
+}

@@ -1,8 +1,8 @@
 using k8s;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
-using Serilog.Formatting.Compact;
 using TaskRun.Controller;
 using TaskRun.Controller.Hosting;
 
@@ -18,28 +18,39 @@ builder.Services.AddSerilog(logging => logging
     .ReadFrom.Configuration(builder.Configuration)
     .Enrich.FromLogContext()
     .Enrich.WithProperty("app", "taskrun-controller")
-    .WriteTo.Console(new RenderedCompactJsonFormatter()));
-builder.WebHost.UseUrls($"http://0.0.0.0:{settings.MetricsPort}");
+    .WriteTo.Console(new TaskRun.Core.Observability.JsonLogFormatter()));
+builder.WebHost.UseUrls(settings.MetricsUrl);
 builder.Services.Configure<ControllerSettings>(builder.Configuration.GetSection(ControllerSettings.Section));
-builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(string.IsNullOrEmpty(settings.Kubeconfig)
+builder.Services.AddSingleton<IKubernetes>(sp => new Kubernetes(string.IsNullOrEmpty(settings.Kubeconfig)
     ? KubernetesClientConfiguration.InClusterConfig()
-    : KubernetesClientConfiguration.BuildConfigFromConfigFile(settings.Kubeconfig)));
-builder.Services.AddSingleton(_ => new ControllerMetrics(Metrics.DefaultRegistry));
+    : KubernetesClientConfiguration.BuildConfigFromConfigFile(settings.Kubeconfig), new RestClientMetricsHandler(sp.GetRequiredService<ControllerMetrics>())));
+// The .NET runtime's meters and event counters, as prometheus-net exports them, break Prometheus' naming rules
+// (gauges named *_count and *_total: `promtool check metrics`); the process and GC collectors stay.
+Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true });
+builder.Services.AddSingleton(_ => new ControllerMetrics(Metrics.DefaultRegistry, settings.LeaderElection.LeaseName));
 builder.Services.AddSingleton(sp => new LiveConfig(sp.GetRequiredService<IKubernetes>(), settings.SystemNamespace,
     sp.GetRequiredService<ControllerMetrics>(), sp.GetRequiredService<ILogger<LiveConfig>>()));
 builder.Services.AddSingleton(sp => new LeaderElection(sp.GetRequiredService<IKubernetes>(), settings.SystemNamespace,
     settings.LeaderElection, sp.GetRequiredService<ControllerMetrics>(), sp.GetRequiredService<ILogger<LeaderElection>>()));
 builder.Services.AddSingleton<ControllerService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ControllerService>());
-builder.Services.AddOpenTelemetry().WithTracing(tracing =>
-{
-    tracing.AddSource(Telemetry.SourceName);
-    // The OTLP exporter reads OTEL_EXPORTER_OTLP_ENDPOINT; without it no spans leave the process.
-    if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+var tracesUrl = TaskRun.Core.Observability.OtlpEndpoints.TracesUrl(
+    Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"), Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+builder.Services.AddOpenTelemetry()
+    .ConfigureResource(resource => resource.AddService(Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is { Length: > 0 } name ? name : "taskrun-controller"))
+    .WithTracing(tracing =>
     {
-        tracing.AddOtlpExporter();
-    }
-});
+        tracing.AddSource(Telemetry.SourceName);
+        // Spans leave the process only when an OTLP endpoint is set; OTLP/HTTP to <endpoint>/v1/traces.
+        if (tracesUrl is not null)
+        {
+            tracing.AddOtlpExporter(otlp =>
+            {
+                otlp.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+                otlp.Endpoint = tracesUrl;
+            });
+        }
+    });
 
 var app = builder.Build();
 app.MapGet("/healthz", () => Results.Text("ok"));

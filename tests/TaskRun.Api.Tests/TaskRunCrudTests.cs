@@ -74,6 +74,35 @@ public sealed class TaskRunCrudTests(KubernetesFixture fixture)
     }
 
     [Fact]
+    public async Task Kubectl_get_o_wide_adds_the_Succeeded_reason_and_the_message()
+    {
+        var ns = await fixture.CreateNamespaceAsync();
+        var created = await TaskRunObjects.CreateAsync(fixture.Client, TaskRunObjects.Sample("wide", ns));
+        created.Status = new TaskRunStatus
+        {
+            Phase = Phases.Pending,
+            Attempt = 1,
+            Message = "run-1-failed;retry-1-of-3",
+            Conditions =
+            [
+                new k8s.Models.V1Condition
+                {
+                    Type = ConditionTypes.Succeeded, Status = "Unknown", Reason = ConditionReasons.RetryScheduled,
+                    Message = "run-1-failed;retry-1-of-3", LastTransitionTime = DateTime.UtcNow,
+                },
+            ],
+        };
+        await TaskRunObjects.ReplaceStatusAsync(fixture.Client, created);
+
+        var result = await fixture.KubectlAsync("get", "otr", "-n", ns, "-o", "wide");
+
+        Assert.True(result.Succeeded, result.ToString());
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["REASON", "MESSAGE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^2..]);
+        Assert.Equal([ConditionReasons.RetryScheduled, "run-1-failed;retry-1-of-3"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^2..]);
+    }
+
+    [Fact]
     public async Task Kubectl_get_by_category_lists_TaskRuns()
     {
         var ns = await fixture.CreateNamespaceAsync();

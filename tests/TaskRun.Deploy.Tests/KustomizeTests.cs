@@ -13,6 +13,8 @@ public sealed class KustomizeTests(KubernetesFixture fixture, ITestOutputHelper 
     /// <summary>Kinds the 1.20 test API server does not serve: cert-manager's, and policy/v1 (1.21+).</summary>
     private static readonly string[] KindsUnknownToTheTestServer = ["Certificate", "Issuer", "PodDisruptionBudget"];
 
+    private const string Kubernetes120Overlay = "deploy/overlays/kubernetes-1.20";
+
     [Fact]
     public async Task The_default_kustomization_renders_every_concern()
     {
@@ -30,9 +32,36 @@ public sealed class KustomizeTests(KubernetesFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
-    public async Task Every_rendered_object_of_a_kind_the_API_server_knows_passes_a_server_side_dry_run()
+    public async Task Every_rendered_object_of_a_kind_the_API_server_knows_passes_a_server_side_dry_run() =>
+        await DryRunEveryObjectAsync(await RenderAsync(), KindsUnknownToTheTestServer);
+
+    /// <summary>The supported range starts at 1.20: the overlay for it installs everything but cert-manager's kinds.</summary>
+    [Fact]
+    public async Task The_Kubernetes_1_20_overlay_passes_a_server_side_dry_run_on_a_1_20_API_server_PodDisruptionBudget_included() =>
+        await DryRunEveryObjectAsync(await RenderAsync(Kubernetes120Overlay), ["Certificate", "Issuer"]);
+
+    [Fact]
+    public async Task The_Kubernetes_1_20_overlay_differs_from_the_default_only_in_the_PodDisruptionBudget_apiVersion()
     {
-        var objects = await RenderAsync();
+        var defaults = await RenderAsync();
+        var overlay = await RenderAsync(Kubernetes120Overlay);
+
+        Assert.Equal(defaults.Count, overlay.Count);
+        for (var i = 0; i < defaults.Count; i++)
+        {
+            var expected = defaults[i].DeepClone().AsObject();
+            if (Kind(expected) == "PodDisruptionBudget")
+            {
+                Assert.Equal("policy/v1", (string?)expected["apiVersion"]);
+                expected["apiVersion"] = "policy/v1beta1";
+            }
+
+            Assert.True(JsonNode.DeepEquals(expected, overlay[i]), $"{Kind(expected)}/{Name(expected)} differs:\n{overlay[i].ToJsonString()}");
+        }
+    }
+
+    private async Task DryRunEveryObjectAsync(IReadOnlyList<JsonObject> objects, IEnumerable<string> kindsUnknownToTheServer)
+    {
         // The namespace must exist for a dry run of what goes in it.
         var ns = Single(objects, "Namespace");
         var created = await fixture.KubectlWithInputAsync(ns.ToJsonString(), "apply", "-f", "-");
@@ -51,7 +80,7 @@ public sealed class KustomizeTests(KubernetesFixture fixture, ITestOutputHelper 
             Assert.True(result.Succeeded, $"{Kind(obj)}/{Name(obj)} was refused:\n{result}");
         }
 
-        Assert.Equal(KindsUnknownToTheTestServer.Order(), skipped.Distinct().Order());
+        Assert.Equal(kindsUnknownToTheServer.Order(), skipped.Distinct().Order());
     }
 
     [Fact]

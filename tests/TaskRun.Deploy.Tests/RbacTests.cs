@@ -52,7 +52,8 @@ public sealed class RbacTests(KubernetesFixture fixture) : IAsyncLifetime, IDisp
         { "controller", "create", "rbac.authorization.k8s.io", "rolebindings", SystemNamespace },
         { "webhook", "list", "", "configmaps", "default" },
         { "webhook", "update", "", "configmaps", SystemNamespace },
-        { "webhook", "list", "orchestrator.io", "taskruns", null },
+        { "webhook", "update", "orchestrator.io", "taskruns", "default" },
+        { "webhook", "patch", "orchestrator.io", "taskruns/status", "default" },
         { "webhook", "create", "batch", "jobs", "default" },
     };
 
@@ -62,6 +63,14 @@ public sealed class RbacTests(KubernetesFixture fixture) : IAsyncLifetime, IDisp
     {
         var user = who == "controller" ? Controller : Webhook;
         Assert.False(await ServiceAccountIdentity.CanAsync(fixture.Client, user, verb, group, resource, ns), $"{who} may {verb} {resource} in {ns ?? "all namespaces"}");
+    }
+
+    [Theory]
+    [InlineData("list")]
+    [InlineData("watch")]
+    public async Task The_webhook_may_read_TaskRuns_in_every_namespace_to_follow_dependsOn(string verb)
+    {
+        Assert.True(await ServiceAccountIdentity.CanAsync(fixture.Client, Webhook, verb, "orchestrator.io", "taskruns", null), $"webhook may not {verb} taskruns");
     }
 
     [Fact]

@@ -18,6 +18,12 @@ public sealed class LocalCluster
 {
     public const string SystemNamespace = "orchestrator";
     public const string StandInAgentImage = "localhost/taskrun-agent-standin:dev";
+
+    /// <summary>The local real-agent image (the Claude Code CLI with a scripted model inside the Pod), imported on first use.</summary>
+    public const string ClaudeAgentImage = "localhost/taskrun-agent-claude:2.1.328";
+
+    /// <summary>Where the real-agent image's scripted model listens, on the agent Pod's own loopback (the stand-in ignores it).</summary>
+    public const string LocalModelUrl = "http://127.0.0.1:8787";
     public const int BackoffLimit = 1;
     public const int TtlSecondsAfterFinished = 30;
 
@@ -34,7 +40,8 @@ public sealed class LocalCluster
         agent:
           image: "{StandInAgentImage}"
           allowOverrides: true
-          allowedImages: ["localhost/taskrun-e2e/*"]
+          allowedImages: ["localhost/taskrun-e2e/*", "localhost/taskrun-agent-claude:*"]
+          apiBaseUrl: "{LocalModelUrl}"
           resources:
             requests: {"{"}cpu: "50m", memory: "32Mi"{"}"}
             limits: {"{"}cpu: "500m", memory: "128Mi"{"}"}
@@ -50,11 +57,14 @@ public sealed class LocalCluster
 
     private static readonly Lazy<Task<LocalCluster>> SharedInstance = new(StartAsync);
 
+    private readonly Lazy<Task> claudeImage;
+
     private LocalCluster(string directory, IKubernetes client, DotnetProcess controller)
     {
         Directory = directory;
         Client = client;
         Controller = controller;
+        claudeImage = new Lazy<Task>(ImportClaudeImageAsync);
     }
 
     public static Task<LocalCluster> Shared => SharedInstance.Value;
@@ -93,8 +103,21 @@ public sealed class LocalCluster
         return name;
     }
 
+    /// <summary>Builds (cached per machine) and imports the real-agent image into the node, once per test process.</summary>
+    public Task EnsureClaudeAgentImageAsync() => claudeImage.Value;
+
     public Task<CommandResult> KubectlAsync(params string[] arguments) =>
         ProcessRunner.RunAsync("kubectl", arguments, new Dictionary<string, string> { ["KUBECONFIG"] = KubeconfigPath });
+
+    private async Task ImportClaudeImageAsync()
+    {
+        var import = await ProcessRunner.RunAsync("bash", [RepositoryPaths.ControlPlaneScript, "agent-image-claude"],
+            new Dictionary<string, string> { ["CONTROL_PLANE_DIR"] = Directory }, timeout: TimeSpan.FromMinutes(20));
+        if (!import.Succeeded)
+        {
+            throw new InvalidOperationException($"the real-agent image could not be built or imported (hack/control-plane.sh agent-image-claude):\n{import}");
+        }
+    }
 
     private static async Task<LocalCluster> StartAsync()
     {

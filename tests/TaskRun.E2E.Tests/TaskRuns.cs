@@ -83,6 +83,17 @@ internal static class TaskRuns
         return taskRun;
     }
 
+    /// <summary>Waits until run <paramref name="run"/> has finished, and checks that it ended in <paramref name="phase"/>.</summary>
+    public static async Task<V2TaskRun> WaitForRunAsync(IKubernetes client, string ns, string name, int run, string phase, TimeSpan timeout)
+    {
+        var taskRun = await Wait.UntilAsync(() => GetAsync(client, ns, name),
+            t => t?.Status?.Attempt >= run && t.Status.Phase is Phases.Succeeded or Phases.Failed,
+            $"TaskRun {ns}/{name} run {run} finished", timeout);
+        Assert.True(taskRun!.Status!.Phase == phase && taskRun.Status.Attempt == run,
+            $"TaskRun {ns}/{name} ended {taskRun.Status.Phase} at run {taskRun.Status.Attempt}, not {phase} at run {run}: {KubeJson.Serialize(taskRun.Status)}");
+        return taskRun;
+    }
+
     public static async Task<IList<V1Pod>> PodsOfRunAsync(IKubernetes client, string ns, string taskRunName, int run) =>
         (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"job-name={RunNames.Job(taskRunName, run)}")).Items;
 

@@ -40,9 +40,9 @@ public sealed class ControlPlane
         KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath);
 
     /// <summary>Runs the control-plane script against this instance (e.g. <c>restart-apiserver</c>).</summary>
-    public Task<CommandResult> RunScriptAsync(string command, TimeSpan? timeout = null) =>
+    public Task<CommandResult> RunScriptAsync(string command, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null) =>
         ProcessRunner.RunAsync("bash", [RepositoryPaths.ControlPlaneScript, command],
-            new Dictionary<string, string> { ["CONTROL_PLANE_DIR"] = Directory }, timeout: timeout ?? TimeSpan.FromMinutes(2));
+            new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["CONTROL_PLANE_DIR"] = Directory }, timeout: timeout ?? TimeSpan.FromMinutes(2));
 
     private static async Task<ControlPlane> StartOrReuseAsync()
     {
@@ -52,6 +52,15 @@ public sealed class ControlPlane
             return reusable;
         }
 
+        return await StartDedicatedAsync();
+    }
+
+    /// <summary>
+    /// A control plane of its own, never a reused one, for tests that run a controller over every namespace
+    /// (whatever other tests left in the shared one would be theirs to reconcile). Stopped with this process.
+    /// </summary>
+    public static async Task<ControlPlane> StartDedicatedAsync()
+    {
         var directory = RepositoryPaths.InRoot(".local", $"test-{System.Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
         var up = await ProcessRunner.RunAsync("bash", [RepositoryPaths.ControlPlaneScript, "up"],
             new Dictionary<string, string> { ["CONTROL_PLANE_DIR"] = directory }, timeout: TimeSpan.FromMinutes(30));

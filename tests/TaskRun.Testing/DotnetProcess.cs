@@ -26,9 +26,14 @@ public sealed class DotnetProcess : IAsyncDisposable
     /// <summary>The program's pid (the shell that started it exec'd into it).</summary>
     public int Id => process.Id;
 
-    public static DotnetProcess Start(string dll, IEnumerable<string> arguments, string logPath)
+    public static DotnetProcess Start(string dll, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("bash") { UseShellExecute = false, WorkingDirectory = RepositoryPaths.Root };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"exec dotnet '{dll}' \"$@\" >'{logPath}' 2>&1");
         start.ArgumentList.Add("dotnet-process");

@@ -34,7 +34,7 @@ public sealed class ControllerService(
             await leaderElection.RunWhileLeadingAsync(RunControllerAsync, stoppingToken);
             if (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("leadership lost: work stopped; stopping the process so it restarts as a standby");
+                logger.LogWarning("no longer leading: work stopped; stopping the process so it restarts as a standby");
                 lifetime.StopApplication();
             }
         }
@@ -71,8 +71,14 @@ public sealed class ControllerService(
             metrics,
             TimeProvider.System,
             loggers);
-        // A new config may make a running TaskRun invalid (e.g. overrides switched off): every TaskRun is checked again.
-        void OnChanged(object? sender, Core.Config.ConfigChangedEventArgs e) => controller.RequeueAll();
+        // A new config may make a running TaskRun invalid (e.g. overrides switched off): every TaskRun is checked again;
+        // a raised scheduling limit admits queued runs at once.
+        void OnChanged(object? sender, Core.Config.ConfigChangedEventArgs e)
+        {
+            controller.RequeueAll();
+            controller.ConfigChanged();
+        }
+
         config.Source.Changed += OnChanged;
         try
         {

@@ -33,6 +33,14 @@ public sealed class ControllerSettings
     /// <summary>Plain-HTTP port for /metrics, /healthz and /readyz.</summary>
     public int MetricsPort { get; set; } = 8080;
 
+    /// <summary>The IP address that port binds: every interface by default (kubelet probes and Prometheus use the Pod IP).</summary>
+    public string MetricsBindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>The URL Kestrel listens on, IPv6 addresses in brackets.</summary>
+    public string MetricsUrl => System.Net.IPAddress.Parse(MetricsBindAddress).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+        ? $"http://[{MetricsBindAddress}]:{MetricsPort}"
+        : $"http://{MetricsBindAddress}:{MetricsPort}";
+
     /// <summary>A kubeconfig file; empty uses the in-cluster service account.</summary>
     public string? Kubeconfig { get; set; }
 
@@ -57,6 +65,12 @@ public sealed class ControllerSettings
         if (MetricsPort is < 1 or > 65535)
         {
             throw new InvalidOperationException($"Controller:MetricsPort is {MetricsPort}; it must be a TCP port");
+        }
+
+        if (!System.Net.IPAddress.TryParse(MetricsBindAddress, out _))
+        {
+            throw new InvalidOperationException(
+                $"Controller:MetricsBindAddress is \"{MetricsBindAddress}\"; it must be an IP address such as 0.0.0.0 (every interface), 127.0.0.1 or ::");
         }
     }
 }

@@ -1,13 +1,14 @@
 using k8s;
-using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
 
 namespace TaskRun.Controller.Hosting;
 
 /// <summary>
-/// Runs work only while this replica holds the Lease. Leadership lost means the work is cancelled at once and
-/// the process asked to stop (its Deployment restarts it as a standby): two active controllers never overlap
-/// longer than the renew deadline allows. Lease errors, HTTP ones included, are logged, never swallowed.
+/// Runs work only while this replica holds the Lease. A standby waits through any API server outage; a leader
+/// rides out blips shorter than the renew deadline (see <see cref="LeaderElectionLoop"/>). Leadership really
+/// lost means the work is cancelled at once and the method returns, so the process stops and its Deployment
+/// (or hack/controller-up.sh locally) restarts it as a standby: two active controllers never overlap, because
+/// a leader stops at its renew deadline, before the lease duration after which a standby may take over.
 /// A graceful stop releases the Lease so the standby takes over without waiting for it to expire.
 /// </summary>
 public sealed class LeaderElection(
@@ -22,79 +23,64 @@ public sealed class LeaderElection(
     /// <summary>Returns when leadership was lost or <paramref name="cancellationToken"/> fired.</summary>
     public async Task RunWhileLeadingAsync(Func<CancellationToken, Task> work, CancellationToken cancellationToken)
     {
-        var leaseLock = new LeaseLock(client, leaseNamespace, settings.LeaseName, Identity);
-        leaseLock.OnHttpError += error =>
-            logger.LogError(error, "lease {Namespace}/{Lease} request failed: HTTP {Status}", leaseNamespace, settings.LeaseName, (int?)error.Response?.StatusCode);
-        using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock)
+        var elector = new LeaderElectionLoop(new LeaseLock(client, leaseNamespace, settings.LeaseName, Identity), settings, TimeProvider.System, logger);
+        elector.NewLeader += leader => logger.LogInformation("leader is now {Leader}", leader);
+        if (!await elector.AcquireAsync(cancellationToken))
         {
-            LeaseDuration = settings.LeaseDuration,
-            RenewDeadline = settings.RenewDeadline,
-            RetryPeriod = settings.RetryPeriod,
-        });
-        using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task? running = null;
-        elector.OnError += e => logger.LogError(e, "leader election error on lease {Namespace}/{Lease}", leaseNamespace, settings.LeaseName);
-        elector.OnNewLeader += leader => logger.LogInformation("leader is now {Leader}", leader);
-        elector.OnStartedLeading += () =>
-        {
-            metrics.SetLeader(true);
-            logger.LogInformation("{Identity} became the leader; starting work", Identity);
-            running = Task.Run(() => work(leading.Token), CancellationToken.None);
-        };
-        elector.OnStoppedLeading += () =>
-        {
-            metrics.SetLeader(false);
-            leading.Cancel();
-        };
+            return;
+        }
 
-        try
-        {
-            await elector.RunUntilLeadershipLostAsync(cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // A graceful stop: fall through to stop the work and release the lease.
-        }
+        metrics.SetLeader(true);
+        logger.LogInformation("{Identity} became the leader; starting work", Identity);
+        using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = Task.Run(() => work(leading.Token), CancellationToken.None);
+        var end = await HoldUnlessWorkEndsAsync(elector, running, cancellationToken);
 
         metrics.SetLeader(false);
         await leading.CancelAsync();
-        if (running is not null)
+        await running.ContinueWith(_ => { }, TaskScheduler.Default);
+        if (end == LeaderElectionLoop.HoldEnd.Stopped)
         {
-            await running.ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-
-        if (cancellationToken.IsCancellationRequested && running is not null)
-        {
-            await ReleaseAsync(leaseLock);
+            await ReleaseAsync(elector);
         }
     }
 
-    /// <summary>Hands the Lease back on a graceful stop, as client-go's ReleaseOnCancel does.</summary>
-    private async Task ReleaseAsync(LeaseLock leaseLock)
+    /// <summary>
+    /// Work that ends by itself (it should not) ends the hold as a voluntary stop: the Lease is released and,
+    /// the process not being asked to stop, it stops itself and restarts as a standby.
+    /// </summary>
+    private async Task<LeaderElectionLoop.HoldEnd> HoldUnlessWorkEndsAsync(LeaderElectionLoop elector, Task running, CancellationToken cancellationToken)
+    {
+        using var holding = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var hold = elector.HoldAsync(holding.Token);
+        if (await Task.WhenAny(hold, running) == hold)
+        {
+            return await hold;
+        }
+
+        logger.LogError(running.Exception, "the controller's work ended while leading; giving up the lease");
+        await holding.CancelAsync();
+        await hold;
+        return LeaderElectionLoop.HoldEnd.Stopped;
+    }
+
+    /// <summary>Hands the Lease back on a graceful stop, as client-go's ReleaseOnCancel does, when the API server answers.</summary>
+    private async Task ReleaseAsync(LeaderElectionLoop elector)
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            var current = await leaseLock.GetAsync(timeout.Token);
-            if (current.HolderIdentity != Identity)
+            if (await elector.ReleaseAsync(TimeSpan.FromSeconds(5)))
             {
+                logger.LogInformation("released lease {Namespace}/{Lease}", leaseNamespace, settings.LeaseName);
                 return;
             }
 
-            var now = DateTime.UtcNow;
-            await leaseLock.UpdateAsync(new LeaderElectionRecord
-            {
-                HolderIdentity = "",
-                LeaseDurationSeconds = 1,
-                AcquireTime = now,
-                RenewTime = now,
-                LeaderTransitions = current.LeaderTransitions,
-            }, timeout.Token);
-            logger.LogInformation("released lease {Namespace}/{Lease}", leaseNamespace, settings.LeaseName);
+            logger.LogWarning("could not release lease {Namespace}/{Lease} (write refused); the standby takes over when it expires", leaseNamespace, settings.LeaseName);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            logger.LogWarning(e, "could not release lease {Namespace}/{Lease}; the standby takes over when it expires", leaseNamespace, settings.LeaseName);
+            logger.LogWarning("could not release lease {Namespace}/{Lease} ({Error}); the standby takes over when it expires",
+                leaseNamespace, settings.LeaseName, e.Message);
         }
     }
 }

@@ -1,6 +1,6 @@
 namespace TaskRun.Controller.Hosting;
 
-/// <summary>The leader Lease (DESIGN §4): one active controller, a standby ready to take over.</summary>
+/// <summary>The leader Lease: one active controller, a standby ready to take over.</summary>
 public sealed class LeaderElectionSettings
 {
     public bool Enabled { get; set; } = true;

@@ -5,7 +5,7 @@ using TaskRun.Core.Config;
 namespace TaskRun.Controller.Hosting;
 
 /// <summary>
-/// The hot-reloaded config (DESIGN §3): a change applies to the next run; an invalid config is kept out
+/// The hot-reloaded config: a change applies to the next run; an invalid config is kept out
 /// (the last good one stays), logged, counted and reported as a Warning Event on the ConfigMap; a deleted
 /// ConfigMap falls back to the built-in defaults, loudly.
 /// </summary>

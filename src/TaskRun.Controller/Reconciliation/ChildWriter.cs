@@ -23,7 +23,7 @@ public sealed class ChildWriter(IKubernetes client, ControllerMetrics metrics)
         try
         {
             await client.CoreV1.CreateNamespacedConfigMapAsync(configMap, ns, fieldManager: TaskRunApi.FieldManager, cancellationToken: cancellationToken);
-            metrics.ConfigMapCreated();
+            metrics.ConfigMapCreated(SizeOf(configMap));
             return ChildWrite.Written;
         }
         catch (Exception e) when (KubernetesErrors.IsConflict(e))
@@ -189,4 +189,8 @@ public sealed class ChildWriter(IKubernetes client, ControllerMetrics metrics)
             return 0;
         }
     }
+
+    /// <summary>What the API server's 1 MiB ConfigMap limit counts: every key and value, in UTF-8 bytes.</summary>
+    private static long SizeOf(V1ConfigMap configMap) =>
+        configMap.Data?.Sum(entry => (long)System.Text.Encoding.UTF8.GetByteCount(entry.Key) + System.Text.Encoding.UTF8.GetByteCount(entry.Value ?? "")) ?? 0;
 }

@@ -60,6 +60,7 @@ public static class RunChildren
                     Spec = new V1PodSpec
                     {
                         RestartPolicy = "Never",
+                        PriorityClassName = config.Scheduling.PriorityClassNames.GetValueOrDefault(spec.Priority ?? Priorities.Default),
                         AutomountServiceAccountToken = false,
                         SecurityContext = new V1PodSecurityContext
                         {
@@ -140,6 +141,7 @@ public static class RunChildren
             new V1VolumeMount { Name = "task-files", MountPath = WorkspaceScript.ConfigMountPath, ReadOnlyProperty = true },
             new V1VolumeMount { Name = "workspace", MountPath = WorkspaceScript.WorkspaceMountPath },
         ],
+        Resources = Quantities(config.InitContainer.Resources.Requests, config.InitContainer.Resources.Limits),
         SecurityContext = RestrictedContainer(),
     };
 
@@ -167,9 +169,10 @@ public static class RunChildren
             Env("TASKRUN_NAME", taskRun.Metadata.Name),
             Env("TASK_DIR", $"{RunPayloadBuilder.RunDirectory(spec.TaskId.Value, run)}"),
         ]);
+        env.AddRange(AgentInvocation.Environment(taskRun, run, config.Agent, serviceDir));
         if (config.Telemetry.Enabled && !string.IsNullOrEmpty(config.Telemetry.OtlpEndpoint))
         {
-            env.Add(Env("OTEL_EXPORTER_OTLP_ENDPOINT", config.Telemetry.OtlpEndpoint));
+            env.Add(Env("OTEL_EXPORTER_OTLP_ENDPOINT", Core.Observability.OtlpEndpoints.WithScheme(config.Telemetry.OtlpEndpoint)));
             env.Add(Env("OTEL_SERVICE_NAME", AgentContainerName));
         }
 
@@ -178,15 +181,11 @@ public static class RunChildren
         {
             Name = AgentContainerName,
             Image = image,
-            Command = config.Agent.Command.ToList(),
-            Args = config.Agent.Args.Count > 0 ? config.Agent.Args.ToList() : null,
+            Command = AgentInvocation.Command(),
+            Args = AgentInvocation.Args(config.Agent),
             WorkingDir = serviceDir,
             Env = env,
-            Resources = new V1ResourceRequirements
-            {
-                Requests = requests.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
-                Limits = limits.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
-            },
+            Resources = Quantities(requests, limits),
             VolumeMounts = [new V1VolumeMount { Name = "workspace", MountPath = WorkspaceScript.WorkspaceMountPath }],
             SecurityContext = RestrictedContainer(),
         };
@@ -199,6 +198,12 @@ public static class RunChildren
         Privileged = false,
         Capabilities = new V1Capabilities { Drop = ["ALL"] },
         SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+    };
+
+    private static V1ResourceRequirements Quantities(IReadOnlyDictionary<string, string> requests, IReadOnlyDictionary<string, string> limits) => new()
+    {
+        Requests = requests.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
+        Limits = limits.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value)),
     };
 
     private static V1EnvVar Env(string name, string value) => new() { Name = name, Value = value };

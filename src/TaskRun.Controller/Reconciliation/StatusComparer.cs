@@ -29,10 +29,14 @@ public static class StatusComparer
         CompletionTime = Seconds(status.CompletionTime),
         Message = status.Message,
         AgentMessage = status.AgentMessage,
+        Result = status.Result,
+        TotalCostUsd = status.TotalCostUsd,
         ObservedGeneration = status.ObservedGeneration,
         ObservedRetryAttempt = status.ObservedRetryAttempt,
         RetryCount = status.RetryCount,
         NextRetryTime = Seconds(status.NextRetryTime),
+        Dependencies = status.Dependencies is { Count: > 0 } dependencies ? dependencies : null,
+        Notifications = status.Notifications is { Count: > 0 } notifications ? notifications : null,
     };
 
     private static DateTime? Seconds(DateTime? time) => time is { } t ? Seconds(t) : null;

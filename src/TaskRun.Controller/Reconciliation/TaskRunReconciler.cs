@@ -3,6 +3,7 @@ using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using TaskRun.Controller.Runtime;
+using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
 using TaskRun.Core.Naming;
@@ -12,17 +13,18 @@ using TaskRun.Core.Validation;
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>
-/// Turns a TaskRun's runs into ConfigMaps and Jobs and its Jobs' outcomes into status (DESIGN §2). Level-based:
+/// Turns a TaskRun's runs into ConfigMaps and Jobs and its Jobs' outcomes into status Level-based:
 /// it reads the TaskRun and its Job from the caches and does the one next step, as a ladder of early returns.
 /// Every write is idempotent (deterministic child names, server-side apply), so a repeat after a crash or a
 /// stale read never makes a second Job for a run.
 /// </summary>
-public sealed class TaskRunReconciler(
+public sealed partial class TaskRunReconciler(
     ObjectCache<V2TaskRun> taskRuns,
     ObjectCache<V1Job> jobs,
     TaskRunWriter taskRunWriter,
     ChildWriter childWriter,
-    AgentMessageReader agentMessages,
+    AgentOutcomeReader agentOutcomes,
+    AgentMetrics agentMetrics,
     EventRecorder events,
     Func<ControllerConfig> config,
     TimeProvider time,
@@ -44,6 +46,11 @@ public sealed class TaskRunReconciler(
 
     /// <summary>How soon a TaskRun is looked at again while the config fails closed.</summary>
     public static TimeSpan BlockedRecheck { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The run queue's gate (scheduling.maxActiveRuns*); null admits every run at once.</summary>
+    public AdmissionGate? Admissions { get; init; }
+
+    public SchedulingMetrics? SchedulingMetrics { get; init; }
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
@@ -80,10 +87,12 @@ public sealed class TaskRunReconciler(
 
         // A finished TaskRun stays finished until its retry.attempt is raised; it needs no further check.
         var finished = taskRun.Status;
+        // Its status still records that the current generation was seen (observedGeneration, kept current for
+        // GitOps health checks).
         if (finished?.Phase is Phases.Succeeded or Phases.Failed && finished.Attempt is not null &&
             (taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt) <= (finished.ObservedRetryAttempt ?? 0))
         {
-            return ReconcileResult.Done;
+            return await WriteStatusAsync(taskRun, Copy(finished), cancellationToken);
         }
 
         // The cache holds TaskRuns without their files' contents; a spec is checked once per generation (and
@@ -113,13 +122,13 @@ public sealed class TaskRunReconciler(
         var specAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
         if (status.Attempt is not { } run)
         {
-            return await StartRunAsync(taskRun, specAttempt, retryCount: 0, "RunStarted", cancellationToken, knownNew: isNew);
+            return await AfterDependenciesAsync(taskRun, ready => StartRunAsync(ready, specAttempt, retryCount: 0, "RunStarted", cancellationToken, knownNew: isNew), cancellationToken);
         }
 
         if (specAttempt > (status.ObservedRetryAttempt ?? 0))
         {
             await StopActiveJobAsync(taskRun, status, cancellationToken);
-            return await StartRunAsync(taskRun, Math.Max(specAttempt, run + 1), retryCount: 0, "ManualRetry", cancellationToken);
+            return await AfterDependenciesAsync(taskRun, ready => StartRunAsync(ready, Math.Max(specAttempt, run + 1), retryCount: 0, "ManualRetry", cancellationToken), cancellationToken);
         }
 
         if (status.Phase is Phases.Succeeded or Phases.Failed)
@@ -166,34 +175,34 @@ public sealed class TaskRunReconciler(
     private async Task<ReconcileResult> TrackJobAsync(V2TaskRun taskRun, TaskRunStatus status, int run, V1Job job, CancellationToken cancellationToken)
     {
         var complete = JobCondition(job, "Complete");
-        if (complete is not null)
-        {
-            var said = await agentMessages.ReadAsync(job, cancellationToken);
-            return await FinishAsync(taskRun, Phases.Succeeded, ConditionReasons.Succeeded, $"run {run} succeeded{AgentSaid(said)}", EventRecorder.Normal, cancellationToken, said);
-        }
-
         var failed = JobCondition(job, "Failed");
-        if (failed is null)
+        if (complete is null && failed is null)
         {
             return await WriteStatusAsync(taskRun, Running(taskRun, status, run, $"run {run} is running (Job {job.Metadata.Name})"), cancellationToken);
         }
 
+        var outcome = await agentOutcomes.ReadAsync(job, run, cancellationToken);
+        if (complete is not null && !outcome.IsAgentError)
+        {
+            return await FinishAsync(taskRun, Phases.Succeeded, ConditionReasons.Succeeded, $"run {run} succeeded{AgentSaid(outcome)}", EventRecorder.Normal, cancellationToken, outcome);
+        }
+
+        // A Job that failed, or one whose agent CLI reported an error although it exited 0: a failed run either way.
         var settings = config();
-        var reason = failed.Reason ?? "Failed";
+        var reason = failed?.Reason ?? (failed is null ? AgentOutcome.AgentErrorReason : "Failed");
         var retryable = settings.Retry.RetryOn.Contains(reason);
         var maxRetries = taskRun.Spec.Retry?.MaxRetries ?? settings.Retry.MaxRetries;
         var used = status.RetryCount ?? 0;
-        var agentMessage = await agentMessages.ReadAsync(job, cancellationToken);
-        var why = $"run {run} failed: Job {job.Metadata.Name} {reason}{(string.IsNullOrEmpty(failed.Message) ? "" : $" ({failed.Message})")}{AgentSaid(agentMessage)}";
+        var why = $"run {run} failed: Job {job.Metadata.Name} {reason}{(string.IsNullOrEmpty(failed?.Message) ? "" : $" ({failed.Message})")}{AgentSaid(outcome)}";
         if (!retryable)
         {
             var terminal = reason == RetryConfig.DeadlineExceeded ? ConditionReasons.TimedOut : ConditionReasons.Failed;
-            return await FinishAsync(taskRun, Phases.Failed, terminal, $"{why}; {reason} is not in retry.retryOn", EventRecorder.Warning, cancellationToken, agentMessage);
+            return await FinishAsync(taskRun, Phases.Failed, terminal, $"{why}; {reason} is not in retry.retryOn", EventRecorder.Warning, cancellationToken, outcome);
         }
 
         if (used >= maxRetries)
         {
-            return await FinishAsync(taskRun, Phases.Failed, ConditionReasons.RetriesExhausted, $"{why}; all {maxRetries} automatic retries used", EventRecorder.Warning, cancellationToken, agentMessage);
+            return await FinishAsync(taskRun, Phases.Failed, ConditionReasons.RetriesExhausted, $"{why}; all {maxRetries} automatic retries used", EventRecorder.Warning, cancellationToken, outcome);
         }
 
         var delay = Backoff.Delay(TimeSpan.FromSeconds(settings.Retry.BaseDelaySeconds), TimeSpan.FromSeconds(settings.Retry.MaxDelaySeconds), used, random);
@@ -202,7 +211,7 @@ public sealed class TaskRunReconciler(
         var next = Copy(status);
         next.Phase = Phases.Pending;
         next.Message = message;
-        next.AgentMessage = agentMessage;
+        RecordOutcome(taskRun, next, outcome);
         next.NextRetryTime = now + delay;
         next.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "Unknown", ConditionReasons.RetryScheduled, message, taskRun.Metadata.Generation, now);
         await WriteStatusAsync(taskRun, next, cancellationToken);
@@ -236,6 +245,13 @@ public sealed class TaskRunReconciler(
             {
                 return await FailTerminalAsync(taskRun, run, ConditionReasons.NameConflict, NameTaken("Job", ns, jobName), cancellationToken);
             }
+        }
+
+        // Scheduling (docs/scheduling.md): a new Job needs a slot; without one the TaskRun waits, Queued.
+        using var admission = existing is null && Admissions is not null ? Admissions.Request(taskRun, jobName) : Admission.NotNeeded;
+        if (!admission.IsGranted)
+        {
+            return await WaitForSlotAsync(taskRun, admission, run, cancellationToken);
         }
 
         // A Job that exists keeps the files it started with: the ConfigMap is written only with a new Job.
@@ -285,6 +301,7 @@ public sealed class TaskRunReconciler(
         status.StartTime ??= time.GetUtcNow().UtcDateTime;
         var message = $"run {run} started (Job {jobName})";
         var now = time.GetUtcNow().UtcDateTime;
+        var queueWait = QueueStatus.LeaveQueue(status, taskRun, run, now);
         var generation = taskRun.Metadata.Generation;
         status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.ConfigMapReady, "True", "Created", $"ConfigMap {RunNames.ConfigMap(taskRun.Metadata.Name, run)} holds the run's files", generation, now);
         status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.JobCreated, "True", "Created", $"Job {jobName} created", generation, now);
@@ -292,6 +309,33 @@ public sealed class TaskRunReconciler(
         if (existing is null)
         {
             await events.RecordAsync(taskRun, EventRecorder.Normal, eventReason, message, cancellationToken);
+        }
+
+        if (queueWait is { } waited)
+        {
+            SchedulingMetrics?.Admitted(waited);
+            await events.RecordAsync(taskRun, EventRecorder.Normal, ConditionReasons.Admitted, $"run {run} left the queue after {waited.TotalSeconds:0} s", cancellationToken);
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>No slot for the run: Queued with its place; or spec.cancel is set: Failed/Cancelled without a Job.</summary>
+    private async Task<ReconcileResult> WaitForSlotAsync(V2TaskRun taskRun, Admission admission, int run, CancellationToken cancellationToken)
+    {
+        var current = taskRun.Status;
+        if (admission.IsCancelled)
+        {
+            return current?.Phase == Phases.Failed && StatusConditions.Find(current.Conditions, ConditionTypes.Succeeded)?.Reason == ConditionReasons.Cancelled
+                ? ReconcileResult.Done
+                : await FinishAsync(taskRun, Phases.Failed, ConditionReasons.Cancelled, $"cancelled by spec.cancel before run {run} started; no Job was created", EventRecorder.Normal, cancellationToken);
+        }
+
+        var queued = QueueStatus.Queue(Copy(current ?? new TaskRunStatus()), taskRun, admission, time.GetUtcNow().UtcDateTime);
+        await WriteStatusAsync(taskRun, queued, cancellationToken);
+        if (current?.Phase != Phases.Queued)
+        {
+            await events.RecordAsync(taskRun, EventRecorder.Normal, ConditionReasons.Queued, queued.Message!, cancellationToken);
         }
 
         return ReconcileResult.Done;
@@ -317,13 +361,13 @@ public sealed class TaskRunReconciler(
     }
 
     private async Task<ReconcileResult> FinishAsync(
-        V2TaskRun taskRun, string phase, string reason, string message, string eventType, CancellationToken cancellationToken, string? agentMessage = null)
+        V2TaskRun taskRun, string phase, string reason, string message, string eventType, CancellationToken cancellationToken, AgentOutcome? outcome = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var status = Copy(taskRun.Status ?? new TaskRunStatus());
         status.Phase = phase;
         status.Message = message;
-        status.AgentMessage = agentMessage;
+        RecordOutcome(taskRun, status, outcome ?? AgentOutcome.None);
         status.CompletionTime = now;
         status.NextRetryTime = null;
         status.ObservedRetryAttempt ??= taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
@@ -423,11 +467,13 @@ public sealed class TaskRunReconciler(
     private async Task<ReconcileResult> WriteStatusAsync(V2TaskRun taskRun, TaskRunStatus status, CancellationToken cancellationToken)
     {
         status.ObservedGeneration = taskRun.Metadata.Generation;
+        status.Conditions = ReadyCondition.WithReady(status.Conditions, taskRun.Metadata.Generation, time.GetUtcNow().UtcDateTime);
         if (StatusComparer.Same(taskRun.Status, status))
         {
             return ReconcileResult.Done;
         }
 
+        RecordTransition(taskRun, status);
         Remember(await taskRunWriter.ReplaceStatusAsync(taskRun, status, cancellationToken));
         return ReconcileResult.Done;
     }
@@ -439,7 +485,15 @@ public sealed class TaskRunReconciler(
     }
 
     /// <summary>The agent's last words, quoted in status.message (they are also in status.agentMessage).</summary>
-    private static string AgentSaid(string? agentMessage) => agentMessage is null ? "" : $"; the agent said: {agentMessage}";
+    private static string AgentSaid(AgentOutcome outcome) => outcome.Said is { } said ? $"; the agent said: {said}" : "";
+
+    private void RecordOutcome(V2TaskRun taskRun, TaskRunStatus status, AgentOutcome outcome)
+    {
+        if (outcome.ApplyTo(status) && outcome.Result is { } result)
+        {
+            agentMetrics.RecordResult(taskRun.Metadata.NamespaceProperty, result);
+        }
+    }
 
     private static bool HasContents(V2TaskRun taskRun) => taskRun.Spec.Files?.All(f => f?.Content is not null) == true;
 
@@ -457,9 +511,13 @@ public sealed class TaskRunReconciler(
         CompletionTime = status.CompletionTime,
         Message = status.Message,
         AgentMessage = status.AgentMessage,
+        Result = status.Result,
+        TotalCostUsd = status.TotalCostUsd,
         ObservedGeneration = status.ObservedGeneration,
         ObservedRetryAttempt = status.ObservedRetryAttempt,
         RetryCount = status.RetryCount,
         NextRetryTime = status.NextRetryTime,
+        Dependencies = status.Dependencies,
+        Notifications = status.Notifications,
     };
 }

@@ -8,7 +8,7 @@ namespace TaskRun.Controller.Runtime;
 
 /// <summary>
 /// List+watch for one kind into an <see cref="ObjectCache{T}"/>, telling handlers about every change.
-/// Built around the failure modes the C# client has shipped (LESSONS.md): every watch carries a server-side
+/// Built around the failure modes the C# client has shipped (docs/design-decisions.md): every watch carries a server-side
 /// timeout and a client-side idle limit, a stream that ends is reopened from the last resourceVersion, and an
 /// 410 Gone or an undecodable event leads to a fresh list, which also reports objects
 /// deleted while nobody watched.

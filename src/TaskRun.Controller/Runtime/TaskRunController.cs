@@ -1,7 +1,10 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using TaskRun.Controller.Dependencies;
+using TaskRun.Controller.Notifications;
 using TaskRun.Controller.Reconciliation;
+using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
 
@@ -20,6 +23,9 @@ public sealed class TaskRunController : IDisposable
     private readonly WorkQueue<ObjectKey> queue;
     private readonly TaskRunReconciler reconciler;
     private readonly EventRecorder events;
+    private readonly DependentsIndex dependents = new();
+    private readonly NotificationDispatcher notifications;
+    private readonly QueueKicker queueKicker;
 
     public TaskRunController(
         IKubernetes client,
@@ -40,20 +46,38 @@ public sealed class TaskRunController : IDisposable
         ConfigMaps = new Informer<V1ConfigMap>(new ConfigMapResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1ConfigMap>>(), SlimConfigMap);
         queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
         events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
+        notifications = new NotificationDispatcher(TaskRuns.Cache, new CloudEventSender(), new NotificationAcknowledger(client), events,
+            config, metrics, time, loggers.CreateLogger<NotificationDispatcher>());
+        Admissions = new AdmissionGate(TaskRuns.Cache, Jobs.Cache, config, time);
+        queueKicker = new QueueKicker(Admissions, queue.Add, TaskRuns.Cache, metrics.Scheduling, options.QueueKicker, time, loggers.CreateLogger<QueueKicker>());
         reconciler = new TaskRunReconciler(
             TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
-            new AgentMessageReader(client, loggers.CreateLogger<AgentMessageReader>()),
+            new AgentOutcomeReader(client, loggers.CreateLogger<AgentOutcomeReader>()), metrics.Agent,
             events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
         {
             ConfigBlocked = options.ConfigBlocked,
-            Observe = taskRun => TaskRuns.Store(taskRun),
+            Observe = OnTaskRunWritten,
             ObserveJob = job => Jobs.Store(job),
+            NotificationsDropped = metrics.NotificationsDropped,
+            Admissions = Admissions,
+            SchedulingMetrics = metrics.Scheduling,
         };
 
-        TaskRuns.Changed += (old, current) => queue.Add(ObjectKey.Of((current ?? old)!));
+        TaskRuns.Changed += (old, current) =>
+        {
+            queue.Add(ObjectKey.Of((current ?? old)!));
+            OnTaskRunChanged(old, current);
+        };
         Jobs.Changed += (old, current) => EnqueueOwner(current ?? old);
         ConfigMaps.Changed += (old, current) => EnqueueOwner(current ?? old);
+        Jobs.Changed += (old, current) => KickQueueWhenSlotFrees(old, current);
     }
+
+    /// <summary>Admission to the run queue under scheduling.maxActiveRuns* (docs/scheduling.md).</summary>
+    public AdmissionGate Admissions { get; }
+
+    /// <summary>Call when the config changed: a raised limit admits queued runs at once.</summary>
+    public void ConfigChanged() => queueKicker.Kick();
 
     public Informer<V2TaskRun> TaskRuns { get; }
 
@@ -74,8 +98,11 @@ public sealed class TaskRunController : IDisposable
             await Task.WhenAll(TaskRuns.Synced, Jobs.Synced, ConfigMaps.Synced).WaitAsync(stop.Token);
             logger.LogInformation("caches synced ({TaskRuns} TaskRuns, {Jobs} Jobs); starting {Workers} workers",
                 TaskRuns.Cache.Count, Jobs.Cache.Count, options.Workers);
+            metrics.SetWorkers(options.Workers);
             var workers = Enumerable.Range(0, options.Workers).Select(_ => WorkAsync(stop.Token)).ToList();
             workers.Add(ReportPhasesAsync(stop.Token));
+            workers.Add(notifications.RunAsync(stop.Token));
+            workers.Add(queueKicker.RunAsync(stop.Token));
             await Task.WhenAll(workers);
         }
         finally
@@ -86,7 +113,60 @@ public sealed class TaskRunController : IDisposable
         }
     }
 
-    public void Dispose() => queue.Dispose();
+    public void Dispose()
+    {
+        queue.Dispose();
+        notifications.Dispose();
+        queueKicker.Dispose();
+    }
+
+    /// <summary>A Job that finished or went away frees a slot.</summary>
+    private void KickQueueWhenSlotFrees(V1Job? old, V1Job? current)
+    {
+        if (old is not null && !ActiveRuns.IsFinished(old) && (current is null || ActiveRuns.IsFinished(current)))
+        {
+            queueKicker.Kick();
+        }
+    }
+
+    /// <summary>A TaskRun that left the queue without its run starting (cancelled, deleted) may have been ahead of others.</summary>
+    private void KickQueueWhenLeft(V2TaskRun? old, V2TaskRun? current)
+    {
+        if (old?.Status?.Phase == Phases.Queued && current?.Status?.Phase != Phases.Queued)
+        {
+            queueKicker.Kick();
+        }
+    }
+
+    /// <summary>
+    /// Our own status writes go into the cache at once, and the watch then delivers nothing newer, so they are
+    /// handed on here as the watch's changes are: to the dependents they wake, to notification delivery and to
+    /// the run queue (a TaskRun that left it may have held others back).
+    /// </summary>
+    private void OnTaskRunWritten(V2TaskRun written)
+    {
+        var key = ObjectKey.Of(written);
+        var old = TaskRuns.Cache.Get(key);
+        if (TaskRuns.Store(written))
+        {
+            OnTaskRunChanged(old, TaskRuns.Cache.Get(key));
+        }
+    }
+
+    private void OnTaskRunChanged(V2TaskRun? old, V2TaskRun? current)
+    {
+        dependents.Update(old, current);
+        if (DependentsIndex.MattersToDependents(old, current))
+        {
+            foreach (var dependent in dependents.DependentsOf(ObjectKey.Of((current ?? old)!)))
+            {
+                queue.Add(dependent);
+            }
+        }
+
+        notifications.Offer(current);
+        KickQueueWhenLeft(old, current);
+    }
 
     /// <summary>Looks at every cached TaskRun again: after a config change, a running TaskRun may no longer be valid.</summary>
     public void RequeueAll()
@@ -117,6 +197,7 @@ public sealed class TaskRunController : IDisposable
             TimeoutSeconds = taskRun.Spec.TimeoutSeconds,
             Agent = taskRun.Spec.Agent,
             Cancel = taskRun.Spec.Cancel,
+            DependsOn = taskRun.Spec.DependsOn,
         },
     };
 
@@ -154,10 +235,11 @@ public sealed class TaskRunController : IDisposable
             }
 
             var started = time.GetTimestamp();
+            using var working = metrics.WorkStarted();
             try
             {
                 var result = await reconciler.ReconcileAsync(key, cancellationToken);
-                metrics.Reconciled(success: true, time.GetElapsedTime(started));
+                metrics.Reconciled(success: true, time.GetElapsedTime(started), requeueAfter: result.RequeueAfter is not null);
                 queue.Forget(key);
                 if (result.RequeueAfter is { } delay)
                 {
@@ -167,6 +249,14 @@ public sealed class TaskRunController : IDisposable
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e) when (KubernetesErrors.IsConflict(e))
+            {
+                // A write raced another (e.g. a delivered notification leaving the status): the next pass reads
+                // the newer object. Expected, so no Warning Event.
+                metrics.Reconciled(success: false, time.GetElapsedTime(started));
+                var delay = queue.AddRateLimited(key);
+                logger.LogInformation("reconcile of {Key} hit a write conflict; retrying in {Delay}", key, delay);
             }
             catch (Exception e)
             {
@@ -220,6 +310,8 @@ public sealed class TaskRunController : IDisposable
                     .GroupBy(t => t.Status?.Phase ?? "Unknown")
                     .ToDictionary(g => g.Key, g => g.Count());
                 metrics.SetPhaseCounts(counts, options.WatchNamespace ?? "");
+                metrics.SetActiveJobs(Jobs.Cache.List(job =>
+                    job.Status?.Conditions?.Any(c => c.Status == "True" && c.Type is "Complete" or "Failed") != true).Count);
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
         }
@@ -245,6 +337,8 @@ public sealed record ControllerOptions
     public WorkQueueOptions Queue { get; init; } = WorkQueueOptions.Default;
 
     public TimeSpan PhaseReportInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    public QueueKickerOptions QueueKicker { get; init; } = new();
 
     /// <summary>Why the config fails closed (no new runs, no status changes except cleanup), or null. Null: never.</summary>
     public Func<string?> ConfigBlocked { get; init; } = () => null;

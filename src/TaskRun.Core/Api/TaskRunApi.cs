@@ -71,10 +71,15 @@ public static class FileTypes
 public static class Phases
 {
     public const string Pending = "Pending";
+
+    /// <summary>Waiting for a slot under scheduling.maxActiveRuns*: no ConfigMap or Job until admitted.</summary>
+    public const string Queued = "Queued";
+    /// <summary>Waiting for its spec.dependsOn to succeed: no ConfigMap or Job yet.</summary>
+    public const string Waiting = "Waiting";
     public const string Running = "Running";
     public const string Succeeded = "Succeeded";
     public const string Failed = "Failed";
-    public static readonly IReadOnlyList<string> All = [Pending, Running, Succeeded, Failed];
+    public static readonly IReadOnlyList<string> All = [Pending, Waiting, Queued, Running, Succeeded, Failed];
 }
 
 public static class ConditionTypes
@@ -82,6 +87,13 @@ public static class ConditionTypes
     public const string ConfigMapReady = "ConfigMapReady";
     public const string JobCreated = "JobCreated";
     public const string Succeeded = "Succeeded";
+    public const string DependenciesReady = "DependenciesReady";
+
+    /// <summary>Mirrors Succeeded, for tools that read a Ready condition (kstatus, Flux, Argo CD).</summary>
+    public const string Ready = "Ready";
+
+    /// <summary>Set once a TaskRun has waited in the run queue: False while queued, True once its run was admitted.</summary>
+    public const string Scheduled = "Scheduled";
 }
 
 /// <summary>Reasons of the Succeeded condition (and of the TaskRun's terminal state).</summary>
@@ -95,12 +107,19 @@ public static class ConditionReasons
     public const string Cancelled = "Cancelled";
     public const string RetriesExhausted = "RetriesExhausted";
     public const string InvalidSpec = "InvalidSpec";
+    public const string Waiting = "Waiting";
+    public const string DependenciesSucceeded = "DependenciesSucceeded";
+    public const string DependencyFailed = "DependencyFailed";
+    public const string DependencyDeleted = "DependencyDeleted";
+    public const string DependencyCycle = "DependencyCycle";
 
     /// <summary>A child's name is taken by an object this TaskRun does not control; nothing was written.</summary>
     public const string NameConflict = "NameConflict";
 
     /// <summary>The workspace PVC exists but was neither made by the controller nor marked as a workspace by an admin.</summary>
     public const string WorkspaceNotAllowed = "WorkspaceNotAllowed";
+    public const string Queued = "Queued";
+    public const string Admitted = "Admitted";
 }
 
 /// <summary>Bounds the validator enforces; the CRD schema states the same numbers (a test checks).</summary>
@@ -121,9 +140,21 @@ public static class SpecLimits
     public const int MaxMaxRetries = 10;
     public const int MinTimeoutSeconds = 60;
     public const int MaxTimeoutSeconds = 604_800;
+
+    /// <summary>spec.agent.maxTurns: the agent CLI's --max-turns.</summary>
+    public const int MinMaxTurns = 1;
+    public const int MaxMaxTurns = 10_000;
     public const int MaxServiceNameLength = 63;
     public const int MaxFileNameLength = 253;
     public const int DefaultMaxFileBytes = 1_048_576;
+    public const int MaxDependencies = 32;
+    public const int MaxTaskRunNameLength = 253;
+
+    /// <summary>A TaskRun name (DNS-1123 subdomain), as spec.dependsOn's items must be.</summary>
+    public const string TaskRunNamePattern = @"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+    /// <summary>Undelivered notifications kept in status; beyond this the oldest is dropped (and counted).</summary>
+    public const int MaxPendingNotifications = 16;
 
     /// <summary>The API server's limit on a ConfigMap's keys plus values, in bytes.</summary>
     public const int ConfigMapBudgetBytes = 1_048_576;

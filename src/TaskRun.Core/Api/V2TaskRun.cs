@@ -53,6 +53,10 @@ public sealed class V2TaskRunSpec
 
     [JsonPropertyName("cancel")]
     public bool? Cancel { get; set; }
+
+    /// <summary>Names of TaskRuns in the same namespace that must succeed before this one's run starts.</summary>
+    [JsonPropertyName("dependsOn")]
+    public List<string>? DependsOn { get; set; }
 }
 
 public sealed class TaskFile
@@ -85,6 +89,10 @@ public sealed class AgentOverride
 
     [JsonPropertyName("resources")]
     public V1ResourceRequirements? Resources { get; set; }
+
+    /// <summary>The agent CLI's --max-turns for each run; not an override, so allowed whatever the config says.</summary>
+    [JsonPropertyName("maxTurns")]
+    public int? MaxTurns { get; set; }
 }
 
 /// <summary>A list of v2 TaskRuns as the API server returns it.</summary>

@@ -12,6 +12,12 @@ public sealed record ControllerConfig
     public const string ConfigMapName = "taskrun-controller-config";
     public const string DataKey = "config.yaml";
 
+    /// <summary>
+    /// The label (value "true") that selects the config for the config webhook (its objectSelector), so the
+    /// webhook sees this one ConfigMap and a webhook outage never blocks the namespace's other ConfigMaps.
+    /// </summary>
+    public const string SelectorLabel = "orchestrator.io/controller-config";
+
     public static ControllerConfig Default { get; } = new();
 
     public JobConfig Job { get; init; } = new();
@@ -22,6 +28,8 @@ public sealed record ControllerConfig
     public LimitsConfig Limits { get; init; } = new();
     public WorkspaceConfig Workspace { get; init; } = new();
     public TelemetryConfig Telemetry { get; init; } = new();
+    public NotificationsConfig Notifications { get; init; } = new();
+    public SchedulingConfig Scheduling { get; init; } = new();
 }
 
 public sealed record JobConfig
@@ -35,8 +43,22 @@ public sealed record JobConfig
 public sealed record AgentConfig
 {
     public string Image { get; init; } = "ghcr.io/5dlabs/platform/claude-code:latest";
-    public IReadOnlyList<string> Command { get; init; } = ["claude", "--resume"];
+
+    /// <summary>
+    /// The agent CLI and its leading arguments. The product's entry script runs it headless: it appends print
+    /// mode with the product's prompt, JSON output, the permission mode, --max-turns and --resume (docs/agent.md).
+    /// </summary>
+    public IReadOnlyList<string> Command { get; init; } = ["claude"];
     public IReadOnlyList<string> Args { get; init; } = [];
+
+    /// <summary>The CLI's --permission-mode. acceptEdits: file edits without asking, no arbitrary shell commands.</summary>
+    public string PermissionMode { get; init; } = "acceptEdits";
+
+    /// <summary>ANTHROPIC_BASE_URL for the agent (a gateway or proxy); null leaves the CLI's own default.</summary>
+    public string? ApiBaseUrl { get; init; }
+
+    /// <summary>Whether a run continues the previous run's conversation when its state survived on the workspace volume.</summary>
+    public bool ContinueConversation { get; init; } = true;
     public ResourcesConfig Resources { get; init; } = new();
 
     /// <summary>
@@ -52,6 +74,12 @@ public sealed record AgentConfig
     public IReadOnlyDictionary<string, string> MaxResources { get; init; } = new Dictionary<string, string> { ["cpu"] = "4", ["memory"] = "16Gi" };
 }
 
+/// <summary>The permission modes of the Claude Code CLI a Job may run with.</summary>
+public static class AgentPermissionModes
+{
+    public static readonly IReadOnlyList<string> All = ["acceptEdits", "auto", "bypassPermissions", "dontAsk", "plan"];
+}
+
 public sealed record ResourcesConfig
 {
     public IReadOnlyDictionary<string, string> Requests { get; init; } = new Dictionary<string, string> { ["cpu"] = "1", ["memory"] = "2Gi" };
@@ -61,6 +89,19 @@ public sealed record ResourcesConfig
 public sealed record InitContainerConfig
 {
     public string Image { get; init; } = "busybox:1.36";
+
+    /// <summary>
+    /// Small, with limits: a namespace whose ResourceQuota or LimitRange requires limits refuses a Pod with any
+    /// container lacking them. The init container only copies the run's files (at most about 1 MiB).
+    /// </summary>
+    public InitContainerResourcesConfig Resources { get; init; } = new();
+}
+
+/// <summary>The init container's resources; same shape as the agent's, smaller defaults.</summary>
+public sealed record InitContainerResourcesConfig
+{
+    public IReadOnlyDictionary<string, string> Requests { get; init; } = new Dictionary<string, string> { ["cpu"] = "50m", ["memory"] = "32Mi" };
+    public IReadOnlyDictionary<string, string> Limits { get; init; } = new Dictionary<string, string> { ["cpu"] = "200m", ["memory"] = "64Mi" };
 }
 
 public sealed record SecretsConfig
@@ -102,6 +143,51 @@ public sealed record TelemetryConfig
 {
     public bool Enabled { get; init; } = true;
     public string? OtlpEndpoint { get; init; } = "otel-collector-opentelemetry-collector.telemetry.svc.cluster.local:4317";
+}
+
+/// <summary>CloudEvents sent on every TaskRun phase transition; no sinks (the default) means none are sent.</summary>
+public sealed record NotificationsConfig
+{
+    /// <summary>The event types a sink may filter on: <c>io.orchestrator.taskrun.</c> plus one of these.</summary>
+    public static readonly IReadOnlyList<string> Types = ["queued", "pending", "waiting", "running", "succeeded", "failed"];
+
+    public IReadOnlyList<NotificationSink> Sinks { get; init; } = [];
+
+    /// <summary>Delivery attempts per sink and transition (the first included) before giving up on it.</summary>
+    public int MaxAttempts { get; init; } = 8;
+
+    /// <summary>How long one POST may take before it counts as failed and is retried.</summary>
+    public int TimeoutSeconds { get; init; } = 10;
+
+    /// <summary>The first retry delay; doubled per attempt (with jitter) up to <see cref="MaxDelaySeconds"/>.</summary>
+    public int BaseDelayMilliseconds { get; init; } = 500;
+    public int MaxDelaySeconds { get; init; } = 60;
+}
+
+public sealed record NotificationSink
+{
+    /// <summary>An http or https URL the CloudEvents are POSTed to.</summary>
+    public string Url { get; init; } = "";
+
+    /// <summary>The phases (lower case) this sink wants; null or empty means all.</summary>
+    public IReadOnlyList<string>? Types { get; init; }
+
+    public bool Wants(string phase) => Types is not { Count: > 0 } || Types.Contains(phase.ToLowerInvariant());
+}
+
+/// <summary>How many runs may be active at once, and the PriorityClass of each priority's Pods (docs/scheduling.md).</summary>
+public sealed record SchedulingConfig
+{
+    /// <summary>Runs (unfinished Jobs) active at once in the watched namespaces; 0 is unlimited.</summary>
+    public int MaxActiveRuns { get; init; }
+
+    /// <summary>Runs active at once in one namespace; 0 is unlimited.</summary>
+    public int MaxActiveRunsPerNamespace { get; init; }
+
+    /// <summary>spec.priority (low, medium, high, critical) → the run Pod's priorityClassName; a missing entry sets none.</summary>
+    public IReadOnlyDictionary<string, string> PriorityClassNames { get; init; } = new Dictionary<string, string>();
+
+    public bool IsLimited => MaxActiveRuns > 0 || MaxActiveRunsPerNamespace > 0;
 }
 
 /// <summary>A problem with one config key, e.g. <c>job.backoffLimit</c>.</summary>

@@ -17,6 +17,9 @@ public static partial class ControllerConfigParser
 {
     private static readonly Lazy<JsonSchema> Schema = new(LoadSchema);
 
+    /// <summary>The schema as JSON, read by <see cref="ConfigSchemaErrors"/> to say each key's expected form.</summary>
+    private static readonly Lazy<JsonObject> SchemaNode = new(() => JsonNode.Parse(ReadSchemaText())!.AsObject());
+
     private static readonly JsonSerializerOptions ModelOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -26,9 +29,20 @@ public static partial class ControllerConfigParser
     /// <summary>The schema file's text, as shipped in the assembly.</summary>
     public static string SchemaText { get; } = ReadSchemaText();
 
-    /// <summary>Parses the data of the config ConfigMap; no <c>config.yaml</c> key means the defaults.</summary>
-    public static ConfigParseResult ParseConfigMapData(IDictionary<string, string>? data) =>
-        data is not null && data.TryGetValue(ControllerConfig.DataKey, out var yaml) ? Parse(yaml) : new(ControllerConfig.Default, []);
+    /// <summary>
+    /// Parses the data of the config ConfigMap; no <c>config.yaml</c> key means the defaults. Any other data key
+    /// is refused (its key is <c>data[name]</c>): a misspelled <c>config.yml</c> would otherwise leave the
+    /// system silently on the defaults.
+    /// </summary>
+    public static ConfigParseResult ParseConfigMapData(IDictionary<string, string>? data)
+    {
+        var parsed = data is not null && data.TryGetValue(ControllerConfig.DataKey, out var yaml) ? Parse(yaml) : new(ControllerConfig.Default, []);
+        var unknown = (data?.Keys ?? []).Where(k => k != ControllerConfig.DataKey).Order(StringComparer.Ordinal)
+            .Select(k => new ConfigError($"data[{k}]",
+                $"is not a key this ConfigMap is read from; put the whole config under data[{ControllerConfig.DataKey}] and remove data[{k}]"))
+            .ToList();
+        return unknown.Count == 0 ? parsed : new(null, [.. unknown, .. parsed.Errors]);
+    }
 
     public static ConfigParseResult Parse(string? yaml)
     {
@@ -72,32 +86,7 @@ public static partial class ControllerConfigParser
     {
         using var json = JsonDocument.Parse(document.ToJsonString());
         var results = Schema.Value.Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
-        var errors = new List<ConfigError>();
-        if (results.IsValid)
-        {
-            return errors;
-        }
-
-        foreach (var detail in results.Details ?? [])
-        {
-            if (detail.Errors is null || detail.Errors.Count == 0)
-            {
-                continue;
-            }
-
-            var key = KeyOf(detail.InstanceLocation.ToString());
-            foreach (var (keyword, message) in detail.Errors)
-            {
-                // A key that additionalProperties: false refuses is reported by JsonSchema.Net with an empty keyword.
-                var text = keyword is "" or "false"
-                    ? "is not a known key; check its spelling against the config reference"
-                    : $"{message} (found {Describe(document, detail.InstanceLocation.ToString())})";
-                errors.Add(new ConfigError(key, text));
-            }
-        }
-
-        // anyOf reports each branch; keep one line per key and message.
-        return errors.Distinct().ToList();
+        return results.IsValid ? [] : ConfigSchemaErrors.From(results, document, SchemaNode.Value);
     }
 
     private static List<ConfigError> CheckSemantics(ControllerConfig config)
@@ -117,7 +106,11 @@ public static partial class ControllerConfigParser
             errors.Add(new("workspace.storageSize", storage));
         }
 
-        CheckRequestsWithinLimits(config.Agent.Resources, errors);
+        CheckRequestsWithinLimits(config.Agent.Resources.Requests, config.Agent.Resources.Limits, "agent.resources", errors);
+        CheckQuantities(config.InitContainer.Resources.Requests, "initContainer.resources.requests", errors);
+        CheckQuantities(config.InitContainer.Resources.Limits, "initContainer.resources.limits", errors);
+        CheckRequestsWithinLimits(config.InitContainer.Resources.Requests, config.InitContainer.Resources.Limits, "initContainer.resources", errors);
+        CheckSinks(config.Notifications, errors);
         CheckImage(config.Agent.Image, "agent.image", errors);
         CheckImage(config.InitContainer.Image, "initContainer.image", errors);
         for (var i = 0; i < config.Agent.AllowedImages.Count; i++)
@@ -129,6 +122,7 @@ public static partial class ControllerConfigParser
         }
 
         CheckEndpoint(config.Telemetry.OtlpEndpoint, errors);
+        CheckApiBaseUrl(config.Agent.ApiBaseUrl, errors);
         return errors;
     }
 
@@ -170,42 +164,57 @@ public static partial class ControllerConfigParser
         }
     }
 
+    private static void CheckApiBaseUrl(string? url, List<ConfigError> errors)
+    {
+        if (url is null)
+        {
+            return;
+        }
+
+        var clean = !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c));
+        if (!clean || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+        {
+            errors.Add(new("agent.apiBaseUrl", $"\"{Printable(url)}\" is not an http(s) URL; write e.g. \"https://llm-gateway.internal\", without spaces or control characters"));
+        }
+    }
+
     private static string Printable(string? value) =>
         value is null ? "" : new string((value.Length > 80 ? value[..80] + "…" : value).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[0-9]{1,5}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex HostPort();
 
-    private static void CheckRequestsWithinLimits(ResourcesConfig resources, List<ConfigError> errors)
+    private static void CheckRequestsWithinLimits(
+        IReadOnlyDictionary<string, string> requests, IReadOnlyDictionary<string, string> limits, string key, List<ConfigError> errors)
     {
-        foreach (var (name, request) in resources.Requests)
+        foreach (var (name, request) in requests)
         {
-            if (resources.Limits.TryGetValue(name, out var limit) &&
+            if (limits.TryGetValue(name, out var limit) &&
                 ResourceQuantities.IsValid(request) && ResourceQuantities.IsValid(limit) &&
                 new k8s.Models.ResourceQuantity(request).ToDecimal() > new k8s.Models.ResourceQuantity(limit).ToDecimal())
             {
-                errors.Add(new($"agent.resources.requests.{name}", $"request {request} is above the limit {limit}; a request may not exceed its limit"));
+                errors.Add(new($"{key}.requests.{name}", $"request {request} is above the limit {limit}; a request may not exceed its limit"));
             }
         }
     }
 
-    private static string KeyOf(string pointer) =>
-        pointer is "" or "/" ? ControllerConfig.DataKey : pointer.TrimStart('/').Replace('/', '.');
-
-    private static string Describe(JsonNode document, string pointer)
+    /// <summary>The schema checks the scheme's shape; a sink must also be a URL the client can POST to.</summary>
+    private static void CheckSinks(NotificationsConfig notifications, List<ConfigError> errors)
     {
-        var node = document;
-        foreach (var part in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        for (var i = 0; i < notifications.Sinks.Count; i++)
         {
-            node = node switch
+            var url = notifications.Sinks[i].Url;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
             {
-                JsonObject o => o[part.Replace("~1", "/").Replace("~0", "~")],
-                JsonArray a when int.TryParse(part, out var i) && i < a.Count => a[i],
-                _ => null,
-            };
+                errors.Add(new($"notifications.sinks[{i}].url", "is not an absolute http:// or https:// URL with a host; write it like \"https://events.example.com/taskruns\""));
+            }
         }
 
-        return node?.ToJsonString() ?? "null";
+        if (notifications.MaxDelaySeconds * 1000L < notifications.BaseDelayMilliseconds)
+        {
+            errors.Add(new("notifications.maxDelaySeconds", string.Create(CultureInfo.InvariantCulture,
+                $"is {notifications.MaxDelaySeconds}s, below notifications.baseDelayMilliseconds ({notifications.BaseDelayMilliseconds}ms); the cap must be at least the first delay")));
+        }
     }
 
     private static JsonSchema LoadSchema() => JsonSchema.FromText(SchemaText);

@@ -18,7 +18,7 @@ namespace TaskRun.Core.Config;
 /// config meanwhile, never the admin's intent guessed.
 /// </summary>
 /// <remarks>
-/// The watch follows LESSONS.md: every watch passes <c>timeoutSeconds</c> and is also cancelled on the client
+/// The watch (docs/design-decisions.md, "Controller runtime"): every watch passes <c>timeoutSeconds</c> and is also cancelled on the client
 /// side a little later (the C# client has no timeout of its own, and a dropped TCP connection would otherwise
 /// hang it forever); a stream that ends is restarted from the last resource version; <c>410 Gone</c>, which
 /// arrives through the client's <c>onError</c> callback, forces a re-list; any other failure re-lists after
@@ -308,7 +308,7 @@ public enum ConfigOrigin
 
 public sealed class ControllerConfigSourceOptions
 {
-    /// <summary>The system namespace that holds the ConfigMap (DESIGN §4: <c>orchestrator</c> by default).</summary>
+    /// <summary>The system namespace that holds the ConfigMap (<c>orchestrator</c> by default).</summary>
     public string Namespace { get; init; } = "orchestrator";
 
     public string Name { get; init; } = ControllerConfig.ConfigMapName;

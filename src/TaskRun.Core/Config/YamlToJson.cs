@@ -2,19 +2,26 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace TaskRun.Core.Config;
 
 /// <summary>
 /// Reads YAML into JSON nodes with the YAML 1.2 core schema's typing (plain 3 is a number, "3" a string),
-/// so a JSON Schema can check a YAML document's types.
+/// so a JSON Schema can check a YAML document's types. Anchors and aliases are refused before anything is
+/// built: an alias is a reference, and a few hundred bytes of nested aliases ("billion laughs") expand to
+/// millions of nodes. Nesting is capped too, so a deep document cannot exhaust the stack.
 /// </summary>
 public static partial class YamlToJson
 {
-    /// <exception cref="YamlException">The text is not YAML; the message carries line and column.</exception>
+    /// <summary>Deepest nesting of mappings and sequences accepted; the config needs four levels.</summary>
+    public const int MaxDepth = 32;
+
+    /// <exception cref="YamlException">The text is not YAML, or uses anchors/aliases or nests too deep; the message carries line and column.</exception>
     public static JsonNode? Parse(string yaml)
     {
+        RefuseAliasesAndDeepNesting(yaml);
         var stream = new YamlStream();
         stream.Load(new StringReader(yaml));
         if (stream.Documents.Count == 0)
@@ -28,6 +35,31 @@ public static partial class YamlToJson
         }
 
         return Convert(stream.Documents[0].RootNode);
+    }
+
+    /// <summary>One pass over the parser's events, which never expands anything: cheap whatever the input.</summary>
+    private static void RefuseAliasesAndDeepNesting(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case AnchorAlias alias:
+                    throw new YamlException(alias.Start, alias.End,
+                        $"YAML aliases are not allowed in the controller config (found *{alias.Value}); write the value out in full");
+                case NodeEvent { Anchor.IsEmpty: false } anchored:
+                    throw new YamlException(anchored.Start, anchored.End,
+                        $"YAML anchors are not allowed in the controller config (found &{anchored.Anchor}); write the value out in full");
+                case MappingStart or SequenceStart when ++depth > MaxDepth:
+                    throw new YamlException(parser.Current.Start, parser.Current.End,
+                        $"the YAML nests deeper than {MaxDepth} levels; the controller config needs no more than four");
+                case MappingEnd or SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
     }
 
     private static JsonNode? Convert(YamlNode node) => node switch

@@ -5,14 +5,14 @@ namespace TaskRun.Core.Conversion;
 
 /// <summary>
 /// What the <c>orchestrator.io/v2-spec</c> annotation of a v1 TaskRun may carry: only the spec fields v1 cannot
-/// state (<c>retry.maxRetries</c>, <c>timeoutSeconds</c>, <c>agent</c>, <c>cancel</c>). A key v1 can state
+/// state (<c>retry.maxRetries</c>, <c>timeoutSeconds</c>, <c>agent</c>, <c>cancel</c>, <c>dependsOn</c>). A key v1 can state
 /// (taskId, serviceName, priority, files, retry.attempt) or an unknown one would let the annotation say something
 /// else than the manifest a reviewer reads; conversion ignores such keys and keeps the annotation on the object,
 /// so validation refuses it and names them.
 /// </summary>
 public static class V2SpecAnnotation
 {
-    public static readonly IReadOnlyList<string> AllowedKeys = ["retry.maxRetries", "timeoutSeconds", "agent", "cancel"];
+    public static readonly IReadOnlyList<string> AllowedKeys = ["retry.maxRetries", "timeoutSeconds", "agent", "cancel", "dependsOn"];
 
     /// <summary>Parses the annotation's text; null when it is not a JSON object.</summary>
     public static JsonObject? Parse(string? text)

@@ -8,7 +8,7 @@ using TaskRun.Core.Payload;
 namespace TaskRun.Core.Validation;
 
 /// <summary>
-/// Checks a v2 TaskRun on create and update (DESIGN §2 "Validation"). Returns every error with its field
+/// Checks a v2 TaskRun on create and update. Returns every error with its field
 /// path and a message that says what is wrong, the limit, and what to do. The webhook calls it on
 /// admission; the controller calls it again before acting, since the webhook may have been bypassed.
 /// </summary>
@@ -40,6 +40,7 @@ public static partial class TaskRunValidator
         ValidateFiles(spec.Files, policy, errors, warnings);
         ValidateRetryAndTimeout(spec, errors);
         ValidateAgent(spec.Agent, policy, errors);
+        ValidateDependsOn(taskRun.Metadata?.Name, spec.DependsOn, errors);
         if (old?.Spec is not null)
         {
             ValidateUpdateRules(spec, old.Spec, errors);
@@ -217,14 +218,64 @@ public static partial class TaskRunValidator
             return;
         }
 
+        if (agent.MaxTurns is { } turns && turns is < SpecLimits.MinMaxTurns or > SpecLimits.MaxMaxTurns)
+        {
+            errors.Add(new("spec.agent.maxTurns", FieldErrorType.Invalid,
+                $"maxTurns is {turns}; it must be between {SpecLimits.MinMaxTurns} and {SpecLimits.MaxMaxTurns}, or left out to let the agent decide"));
+        }
+
+        if (agent.Image is null && agent.Resources is null)
+        {
+            return;
+        }
+
         if (!policy.AllowAgentOverrides)
         {
             errors.Add(new("spec.agent", FieldErrorType.Forbidden,
-                "agent overrides are disabled by the cluster's config (agent.allowOverrides: false); remove spec.agent or ask an admin to allow overrides"));
+                "agent overrides are disabled by the cluster's config (agent.allowOverrides: false); remove spec.agent.image and spec.agent.resources or ask an admin to allow overrides"));
             return;
         }
 
         errors.AddRange(AgentPolicy.Check(policy.Agent with { AllowOverrides = true }, agent));
+    }
+
+    private static void ValidateDependsOn(string? ownName, List<string>? dependsOn, List<FieldError> errors)
+    {
+        if (dependsOn is null)
+        {
+            return;
+        }
+
+        if (dependsOn.Count > SpecLimits.MaxDependencies)
+        {
+            errors.Add(new("spec.dependsOn", FieldErrorType.TooLong,
+                $"dependsOn lists {dependsOn.Count} TaskRuns; the limit is {SpecLimits.MaxDependencies}: chain the work through intermediate TaskRuns instead"));
+        }
+
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < dependsOn.Count; i++)
+        {
+            var path = $"spec.dependsOn[{i}]";
+            var name = dependsOn[i];
+            if (string.IsNullOrEmpty(name) || !KubernetesNames.IsDns1123Subdomain(name))
+            {
+                errors.Add(new(path, FieldErrorType.Invalid,
+                    $"\"{Printable(name)}\" is not a TaskRun name: give the metadata.name of a TaskRun in the same namespace (lower-case letters, digits, '-' and '.', at most {SpecLimits.MaxTaskRunNameLength} characters)"));
+            }
+            else if (seen.TryGetValue(name, out var first))
+            {
+                errors.Add(new(path, FieldErrorType.Duplicate, $"\"{name}\" is already listed at spec.dependsOn[{first}]; list each dependency once"));
+            }
+            else if (name == ownName)
+            {
+                errors.Add(new(path, FieldErrorType.Invalid, $"a TaskRun cannot depend on itself (\"{name}\"); remove it from dependsOn"));
+            }
+
+            if (!string.IsNullOrEmpty(name))
+            {
+                seen.TryAdd(name, i);
+            }
+        }
     }
 
     private static void ValidateUpdateRules(V2TaskRunSpec spec, V2TaskRunSpec old, List<FieldError> errors)

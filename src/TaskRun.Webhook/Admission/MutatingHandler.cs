@@ -42,7 +42,19 @@ internal sealed class MutatingHandler : IAdmissionHandler
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
         }
 
-        var (operations, warnings) = DefaultAndDiff(request.Object!.Value, taskRun!);
+        if (LastAppliedSizeCheck.Check(request.Object!.Value, request.Name ?? taskRun!.Metadata?.Name) is { } tooLong)
+        {
+            return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, tooLong));
+        }
+
+        V2TaskRun? old = null;
+        if (request.Operation == TaskRunObjects.Update &&
+            !TaskRunObjects.TryRead(request.OldObject, "oldObject", V1FieldPaths.SentAsV1(request), out old, out problem, withoutContents: true))
+        {
+            return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
+        }
+
+        var (operations, warnings) = DefaultAndDiff(request.Object!.Value, taskRun!, old);
         if (V1FieldPaths.SentAsV1(request))
         {
             warnings = [.. warnings.Select(V1FieldPaths.TranslateMessage)];
@@ -60,7 +72,7 @@ internal sealed class MutatingHandler : IAdmissionHandler
     /// a 1 KiB one. Should a patch ever need a content (a marker in an operation) or defaulting change one, the
     /// diff is redone on the whole object.
     /// </summary>
-    private static (List<JsonPatchOperation> Operations, IReadOnlyList<string> Warnings) DefaultAndDiff(JsonElement raw, V2TaskRun taskRun)
+    private static (List<JsonPatchOperation> Operations, IReadOnlyList<string> Warnings) DefaultAndDiff(JsonElement raw, V2TaskRun taskRun, V2TaskRun? old)
     {
         var files = taskRun.Spec?.Files ?? [];
         for (var i = 0; i < files.Count; i++)
@@ -72,7 +84,7 @@ internal sealed class MutatingHandler : IAdmissionHandler
         }
 
         var before = KubeJson.ToNode(taskRun);
-        var warnings = TaskRunDefaulter.Default(taskRun);
+        var warnings = TaskRunDefaulter.Default(taskRun, old);
         var after = KubeJson.ToNode(taskRun);
         var contentsKept = files.Select((file, i) => file is null || file.Content == Marker(i)).All(kept => kept);
         var operations = JsonPatchDiff.CreateForRaw(raw, before, after);
@@ -83,7 +95,7 @@ internal sealed class MutatingHandler : IAdmissionHandler
 
         var whole = KubeJson.Deserialize<V2TaskRun>(raw)!;
         var wholeBefore = KubeJson.ToNode(whole);
-        warnings = TaskRunDefaulter.Default(whole);
+        warnings = TaskRunDefaulter.Default(whole, old);
         return (JsonPatchDiff.CreateForRaw(raw, wholeBefore, KubeJson.ToNode(whole)), warnings);
     }
 

@@ -34,9 +34,9 @@ internal static partial class V1FieldPaths
             return "spec.retryAttempt";
         }
 
-        foreach (var v2Only in (string[])["spec.retry.maxRetries", "spec.timeoutSeconds", "spec.agent", "spec.cancel", "spec.retry"])
+        foreach (var v2Only in (string[])["spec.retry.maxRetries", "spec.timeoutSeconds", "spec.agent", "spec.cancel", "spec.retry", "spec.dependsOn"])
         {
-            if (field == v2Only || field.StartsWith(v2Only + ".", StringComparison.Ordinal))
+            if (field == v2Only || field.StartsWith(v2Only + ".", StringComparison.Ordinal) || field.StartsWith(v2Only + "[", StringComparison.Ordinal))
             {
                 return $"metadata.annotations[{TaskRunApi.V2SpecAnnotation}].{field["spec.".Length..]}";
             }
@@ -45,16 +45,31 @@ internal static partial class V1FieldPaths
         return field;
     }
 
-    /// <summary>Translates the field a message starts with ("spec.files[0].type: inferred ...").</summary>
+    /// <summary>Translates the field a message starts with ("spec.files[0].type: inferred ...") and the v2 names in its text.</summary>
     public static string TranslateMessage(string message)
     {
         ArgumentNullException.ThrowIfNull(message);
         var colon = message.IndexOf(": ", StringComparison.Ordinal);
         return colon > 0 && message.StartsWith("spec.", StringComparison.Ordinal) && !message[..colon].Contains(' ', StringComparison.Ordinal)
-            ? Translate(message[..colon]) + message[colon..]
-            : message;
+            ? Translate(message[..colon]) + TranslateText(message[colon..])
+            : TranslateText(message);
+    }
+
+    /// <summary>
+    /// The v2 names inside an error's text ("already used by spec.files[0]", "retry.attempt may not decrease")
+    /// in their v1 form. Quoted parts are the user's own values and are left exactly as they are.
+    /// </summary>
+    public static string TranslateText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return V2NameInText().Replace(text, match => match.Groups["quoted"].Success ? match.Value
+            : match.Groups["files"].Success ? Translate(match.Value)
+            : match.Value.StartsWith("spec.", StringComparison.Ordinal) ? "spec.retryAttempt" : "retryAttempt");
     }
 
     [GeneratedRegex(@"^spec\.files(?<index>\[\d+\])?(?<rest>(\..*)?)$", RegexOptions.CultureInvariant)]
     private static partial Regex FileField();
+
+    [GeneratedRegex(@"(?<quoted>""(?:[^""\\]|\\.)*"")|(?<files>\bspec\.files(\[\d+\])?(\.(name|type|content)\b)?)(?![\w\[]|\.\w)|(?<![\w.])(spec\.)?retry\.attempt\b", RegexOptions.CultureInvariant)]
+    private static partial Regex V2NameInText();
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using TaskRun.Core.Api;
 using TaskRun.Core.Validation;
 using TaskRun.Webhook.Config;
+using TaskRun.Webhook.Dependencies;
 
 namespace TaskRun.Webhook.Admission;
 
@@ -16,8 +17,10 @@ namespace TaskRun.Webhook.Admission;
 /// is allowed: the spec was judged when it was written, and a config made stricter since must not block the
 /// controller from adding or removing its finalizer, or a user from editing labels.
 /// </remarks>
-internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
+internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? dependencyGraph = null) : IAdmissionHandler
 {
+    private readonly IDependencyGraph dependencies = dependencyGraph ?? new NoDependencyGraph();
+
     public string Endpoint => "validate";
 
     public AdmissionOutcome Admit(AdmissionRequest request)
@@ -44,7 +47,7 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                     return FailClosed(request, blocked);
                 }
 
-                result = TaskRunValidator.ValidateCreate(created!, config.Policy);
+                result = DependencyCycles.Check(WithLabelCheck(TaskRunValidator.ValidateCreate(created!, config.Policy), created!), created!, request.Namespace, dependencies);
                 break;
             case TaskRunObjects.Update:
                 if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var updated, out problem) ||
@@ -64,7 +67,7 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                     return FailClosed(request, blockedUpdate);
                 }
 
-                result = TaskRunValidator.ValidateUpdate(updated, old!, config.Policy);
+                result = DependencyCycles.Check(WithLabelCheck(TaskRunValidator.ValidateUpdate(updated, old!, config.Policy), updated), updated, request.Namespace, dependencies);
                 if (specUnchanged)
                 {
                     result = result with { Errors = [.. result.Errors.Where(e => e.Field.StartsWith("metadata.", StringComparison.Ordinal))], Warnings = [] };
@@ -81,7 +84,7 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
         {
             result = result with
             {
-                Errors = [.. result.Errors.Select(e => e with { Field = V1FieldPaths.Translate(e.Field) })],
+                Errors = [.. result.Errors.Select(e => e with { Field = V1FieldPaths.Translate(e.Field), Message = V1FieldPaths.TranslateText(e.Message) })],
                 Warnings = [.. result.Warnings.Select(V1FieldPaths.TranslateMessage)],
             };
         }
@@ -108,6 +111,9 @@ internal sealed class ValidatingHandler(ILiveConfig config) : IAdmissionHandler
                 Causes = [.. result.Errors.Select(e => new StatusCause(e.Reason, e.Message, e.Field))],
             });
     }
+
+    private static ValidationResult WithLabelCheck(ValidationResult result, V2TaskRun taskRun) =>
+        result with { Errors = [.. result.Errors, .. MirroredLabelCheck.Check(taskRun)] };
 
     /// <summary>While the stored config is invalid and no good one is known, no TaskRun is judged by a guessed policy.</summary>
     private static AdmissionOutcome FailClosed(AdmissionRequest request, string reason) =>

@@ -76,7 +76,12 @@ internal sealed class ConfigMapValidatingHandler(ILiveConfig config) : IAdmissio
         })));
     }
 
-    /// <summary>"job.backoffLimit" → "data[config.yaml].job.backoffLimit"; the whole document → "data[config.yaml]".</summary>
+    /// <summary>
+    /// "job.backoffLimit" → "data[config.yaml].job.backoffLimit"; the whole document → "data[config.yaml]"; an
+    /// unknown data key, already "data[config.yml]", stays as it is.
+    /// </summary>
     internal static string FieldOf(string key) =>
-        key == ControllerConfig.DataKey ? $"data[{ControllerConfig.DataKey}]" : $"data[{ControllerConfig.DataKey}].{key}";
+        key == ControllerConfig.DataKey ? $"data[{ControllerConfig.DataKey}]"
+        : key.StartsWith("data[", StringComparison.Ordinal) ? key
+        : $"data[{ControllerConfig.DataKey}].{key}";
 }

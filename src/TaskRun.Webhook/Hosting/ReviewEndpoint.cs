@@ -19,7 +19,7 @@ namespace TaskRun.Webhook.Hosting;
 /// crash. A usable review always gets HTTP 200 with the request's uid; the verdict is inside it. Each review is
 /// counted, timed, traced and logged with its uid, kind, namespace/name and decision.
 /// </summary>
-internal sealed class ReviewEndpoint
+internal sealed class ReviewEndpoint : IDisposable
 {
     // Escapes only what JSON requires: the answer goes to the API server, never into HTML.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -27,6 +27,8 @@ internal sealed class ReviewEndpoint
     private readonly Dictionary<string, IAdmissionHandler> admission;
     private readonly ConversionHandler conversion;
     private readonly WebhookOptions options;
+    private readonly RequestBodyBudget budget;
+    private readonly SemaphoreSlim processing = new(Math.Max(2, Environment.ProcessorCount));
     private readonly WebhookMetrics metrics;
     private readonly ILogger<ReviewEndpoint> logger;
 
@@ -36,6 +38,7 @@ internal sealed class ReviewEndpoint
         ConfigMapValidatingHandler validatingConfig,
         ConversionHandler conversion,
         IOptions<WebhookOptions> options,
+        RequestBodyBudget budget,
         WebhookMetrics metrics,
         ILogger<ReviewEndpoint> logger)
     {
@@ -48,6 +51,7 @@ internal sealed class ReviewEndpoint
         };
         this.conversion = conversion;
         this.options = options.Value;
+        this.budget = budget;
         this.metrics = metrics;
         this.logger = logger;
     }
@@ -86,7 +90,30 @@ internal sealed class ReviewEndpoint
         var limit = isConversion ? options.MaxConversionBodyBytes : options.MaxAdmissionBodyBytes;
         if (request.ContentLength > limit)
         {
+            // Not read at all; closing spares draining what the sender still has.
+            context.Response.Headers.Connection = "close";
             await ErrorAsync(context, endpoint, StatusCodes.Status413PayloadTooLarge, TooLarge(request.ContentLength.Value, limit));
+            return;
+        }
+
+        // A body of undeclared length may grow to the cap, so it reserves the cap.
+        RequestBodyBudget.Reservation? reservation;
+        try
+        {
+            reservation = await budget.ReserveAsync(request.ContentLength ?? limit, options.RequestBodyBudgetWait, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the sender gave up while waiting
+        }
+
+        using var held = reservation;
+        if (reservation is null)
+        {
+            // The connection stays open: Kestrel discards the unread body (at the minimum rate or it drops it).
+            context.Response.Headers.RetryAfter = "1";
+            await ErrorAsync(context, endpoint, StatusCodes.Status503ServiceUnavailable,
+                $"the webhook is at its limit of {budget.TotalBytes:N0} request bytes in flight and could not take {request.ContentLength ?? limit:N0} more within {options.RequestBodyBudgetWait.TotalSeconds:0.#} s; retry shortly", "overloaded");
             return;
         }
 
@@ -96,11 +123,10 @@ internal sealed class ReviewEndpoint
         }
 
         var started = Stopwatch.GetTimestamp();
-        var reader = request.BodyReader;
-        ReadResult body;
+        ReadOnlyMemory<byte> body;
         try
         {
-            body = await ReadWholeBodyAsync(reader, limit, context.RequestAborted);
+            body = await ReviewBodyReader.ReadAsync(request.BodyReader, request.ContentLength, limit, context.RequestAborted);
         }
         catch (BadHttpRequestException e)
         {
@@ -111,7 +137,19 @@ internal sealed class ReviewEndpoint
         }
         catch (BodyTooLargeException e)
         {
+            context.Response.Headers.Connection = "close";
             await ErrorAsync(context, endpoint, StatusCodes.Status413PayloadTooLarge, TooLarge(e.Length, limit));
+            return;
+        }
+
+        // Parsing and judging are CPU-bound: a few at a time, so a burst queues here (asynchronously) instead of
+        // in the thread pool, where it would delay everything else, the health probes included.
+        try
+        {
+            await processing.WaitAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
             return;
         }
 
@@ -120,37 +158,41 @@ internal sealed class ReviewEndpoint
         Verdict verdict;
         try
         {
-            if (body.Buffer.IsEmpty)
+            try
             {
-                throw new ReviewFormatException("the body is empty; expected a JSON review");
+                if (body.IsEmpty)
+                {
+                    throw new ReviewFormatException("the body is empty; expected a JSON review");
+                }
+
+                var sequence = new ReadOnlySequence<byte>(body);
+                (answer, verdict) = isConversion ? Convert(sequence) : Admit(handler!, sequence);
+            }
+            catch (ReviewFormatException e)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+                await ErrorAsync(context, endpoint, StatusCodes.Status400BadRequest, e.Message);
+                return;
             }
 
-            (answer, verdict) = isConversion ? Convert(body.Buffer) : Admit(handler!, body.Buffer);
-        }
-        catch (ReviewFormatException e)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            await ErrorAsync(context, endpoint, StatusCodes.Status400BadRequest, e.Message);
-            return;
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/json";
+            var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
+            await using (writer.ConfigureAwait(false))
+            {
+                if (answer is ConversionReview conversionReview)
+                {
+                    JsonSerializer.Serialize(writer, conversionReview, WebhookJson.Default.ConversionReview);
+                }
+                else
+                {
+                    JsonSerializer.Serialize(writer, (AdmissionReview)answer, WebhookJson.Default.AdmissionReview);
+                }
+            }
         }
         finally
         {
-            reader.AdvanceTo(body.Buffer.End);
-        }
-
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
-        var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
-        await using (writer.ConfigureAwait(false))
-        {
-            if (answer is ConversionReview conversionReview)
-            {
-                JsonSerializer.Serialize(writer, conversionReview, WebhookJson.Default.ConversionReview);
-            }
-            else
-            {
-                JsonSerializer.Serialize(writer, (AdmissionReview)answer, WebhookJson.Default.AdmissionReview);
-            }
+            processing.Release();
         }
 
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
@@ -175,28 +217,6 @@ internal sealed class ReviewEndpoint
         return (ConversionReview.Answer(response), new Verdict(
             "to-" + desired[(desired.LastIndexOf('/') + 1)..], succeeded ? "converted" : "failed", request.Uid,
             $"{request.Objects?.Count ?? 0} objects to {desired}", null, null, false, response.Result.Message, 0));
-    }
-
-    private static async Task<ReadResult> ReadWholeBodyAsync(PipeReader reader, long limit, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var result = await reader.ReadAsync(cancellationToken);
-            if (result.Buffer.Length > limit)
-            {
-                var length = result.Buffer.Length;
-                reader.AdvanceTo(result.Buffer.End);
-                throw new BodyTooLargeException(length);
-            }
-
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                return result;
-            }
-
-            // Nothing consumed, everything examined: the next read returns the whole body so far plus more.
-            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-        }
     }
 
     private void Record(string endpoint, Verdict verdict, TimeSpan elapsed, Activity? activity)
@@ -225,6 +245,10 @@ internal sealed class ReviewEndpoint
             return;
         }
 
+        // The controller logs a TaskRun's name as "taskrun"; the same key here lets one query follow a TaskRun across both.
+        using var scope = verdict.Kind?.EndsWith("/TaskRun", StringComparison.Ordinal) == true && verdict.Name is not null
+            ? logger.BeginScope(new Dictionary<string, object> { ["taskrun"] = verdict.Name })
+            : null;
         logger.Log(level,
             "{Endpoint} {Operation} {Kind} {Namespace}/{Name} uid {Uid}: {Decision}{DryRunNote} ({Warnings} warnings, {ElapsedMs:F2} ms){Reason}",
             endpoint, verdict.Operation, verdict.Kind, verdict.Namespace, verdict.Name, verdict.Uid, verdict.Result,
@@ -232,9 +256,9 @@ internal sealed class ReviewEndpoint
             verdict.Message is null ? "" : ": " + verdict.Message);
     }
 
-    private async Task ErrorAsync(HttpContext context, string endpoint, int statusCode, string message)
+    private async Task ErrorAsync(HttpContext context, string endpoint, int statusCode, string message, string result = "bad_request")
     {
-        metrics.Requests.WithLabels(endpoint, "", "bad_request").Inc();
+        metrics.Requests.WithLabels(endpoint, "", result).Inc();
         logger.LogWarning("{Endpoint}: answered {StatusCode} to {Method} {Path} from {Remote}: {Error}",
             endpoint, statusCode, context.Request.Method, Printable(context.Request.Path.Value ?? ""), context.Connection.RemoteIpAddress, message);
         if (context.Response.HasStarted)
@@ -269,11 +293,8 @@ internal sealed class ReviewEndpoint
         return new string([.. shown.Select(c => char.IsControl(c) ? '?' : c)]);
     }
 
+    public void Dispose() => processing.Dispose();
+
     private sealed record Verdict(
         string Operation, string Result, string? Uid, string? Kind, string? Namespace, string? Name, bool DryRun, string? Message, int Warnings);
-
-    private sealed class BodyTooLargeException(long length) : Exception
-    {
-        public long Length { get; } = length;
-    }
 }

@@ -13,6 +13,7 @@ using Serilog.Formatting.Compact;
 using TaskRun.Webhook.Admission;
 using TaskRun.Webhook.Config;
 using TaskRun.Webhook.Conversion;
+using TaskRun.Webhook.Dependencies;
 using TaskRun.Webhook.Observability;
 using TaskRun.Webhook.Tls;
 
@@ -25,6 +26,9 @@ namespace TaskRun.Webhook.Hosting;
 /// </summary>
 internal static class WebhookHost
 {
+    /// <summary>What Kestrel buffers per connection ahead of the handler (socket and decrypted), each way.</summary>
+    private const int MaxReadAheadBytes = 64 * 1024;
+
     public static async Task<int> RunAsync(string[] args)
     {
         WebApplication app;
@@ -71,20 +75,34 @@ internal static class WebhookHost
             services.AddSingleton<LiveConfig>();
             services.AddSingleton<ILiveConfig>(sp => sp.GetRequiredService<LiveConfig>());
             services.AddHostedService(sp => sp.GetRequiredService<LiveConfig>());
+            // The same API access follows the dependsOn graph of existing TaskRuns (read-only, cached).
+            services.AddSingleton<DependencyGraphCache>();
+            services.AddSingleton<IDependencyGraph>(sp => sp.GetRequiredService<DependencyGraphCache>());
+            services.AddHostedService(sp => sp.GetRequiredService<DependencyGraphCache>());
         }
         else
         {
             services.AddSingleton<ILiveConfig>(new StaticConfig(options.ConfigNamespace));
+            services.AddSingleton<IDependencyGraph, NoDependencyGraph>();
         }
 
         services.AddSingleton<MutatingHandler>();
         services.AddSingleton<ValidatingHandler>();
         services.AddSingleton<ConfigMapValidatingHandler>();
         services.AddSingleton<ConversionHandler>();
+        services.AddSingleton(new RequestBodyBudget(options.RequestBodyBudgetBytes));
         services.AddSingleton<ReviewEndpoint>();
+        services.AddHostedService<IdleMemoryTrimmer>();
         configure?.Invoke(builder);
 
         builder.WebHost.ConfigureKestrel((context, kestrel) => ConfigureKestrel(kestrel, options));
+        // The socket transport reads ahead up to 1 MiB per connection by default, outside any budget of ours:
+        // with hundreds of connections that alone is hundreds of MiB. Read ahead 64 KiB at most.
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.MaxReadBufferSize = MaxReadAheadBytes;
+            sockets.MaxWriteBufferSize = MaxReadAheadBytes;
+        });
         var app = builder.Build();
         MapEndpoints(app);
         return app;
@@ -93,11 +111,21 @@ internal static class WebhookHost
     private static void ConfigureKestrel(KestrelServerOptions kestrel, WebhookOptions options)
     {
         kestrel.AddServerHeader = false;
+        // Limits against senders that hold memory or connections (docs/webhook-limits.md): bodies are capped per
+        // endpoint (ReviewEndpoint) and in total (RequestBodyBudget); slow bodies and headers are dropped.
         kestrel.Limits.MaxRequestBodySize = Math.Max(options.MaxAdmissionBodyBytes, options.MaxConversionBodyBytes);
+        kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, options.MinRequestBodyGracePeriod);
+        kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
+        kestrel.Limits.MaxConcurrentUpgradedConnections = 0;
+        kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
+        // What Kestrel buffers per connection ahead of the handler: a review waiting for budget holds no more.
+        kestrel.Limits.MaxRequestBufferSize = MaxReadAheadBytes;
         var reloader = kestrel.ApplicationServices.GetRequiredService<CertificateReloader>();
+        var metrics = kestrel.ApplicationServices.GetRequiredService<WebhookMetrics>();
         kestrel.Listen(options.ParsedBindAddress, options.TlsPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1;
+            listen.Use(ConnectionLimit.Middleware(options.MaxTlsConnections, () => metrics.ConnectionsRefused.Inc()));
             listen.Use(PlainHttpRejection.Middleware(options.TlsHandshakeTimeout));
             listen.UseHttps(new TlsHandshakeCallbackOptions
             {
@@ -124,18 +152,19 @@ internal static class WebhookHost
         app.MapWhen(context => context.Request.IsHttps, tls => tls.Run(reviews.HandleAsync));
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", (CertificateReloader certificates, ILiveConfig config) =>
+        app.MapGet("/readyz", (CertificateReloader certificates, ILiveConfig config, IDependencyGraph dependencies) =>
         {
             var configState = config is LiveConfig live && !live.HasSynced ? "not synced yet (built-in defaults)"
                 : config.BlockedReason is { } blocked ? $"INVALID, TaskRun admission closed: {blocked}" : config.Origin.ToString();
+            var graphState = dependencies.HasSynced ? "synced" : "not synced (cycles are caught by the controller only)";
             return certificates.Certificate is { } certificate
-                ? Results.Text($"ok\ncertificate: serial {certificate.SerialNumber}, valid until {certificate.NotAfter.ToUniversalTime():o}\nconfig: {configState}\n")
+                ? Results.Text($"ok\ncertificate: serial {certificate.SerialNumber}, valid until {certificate.NotAfter.ToUniversalTime():o}\nconfig: {configState}\ndependency graph: {graphState}\n")
                 : Results.Text($"not ready: no serving certificate loaded ({certificates.LastFailure ?? "not read yet"})\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapMetrics("/metrics", app.Services.GetRequiredService<WebhookMetrics>().Registry);
     }
 
-    /// <summary>JSON lines on stdout (Serilog's compact format), buffered (see <see cref="BufferedConsoleSink"/>).</summary>
+    /// <summary>JSON lines on stdout in the controller's format (<see cref="TaskRun.Core.Observability.JsonLogFormatter"/>), buffered (see <see cref="BufferedConsoleSink"/>).</summary>
     private static void AddLogging(WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
@@ -147,27 +176,39 @@ internal static class WebhookHost
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("app", "taskrun-webhook")
-            .WriteTo.Sink(new BufferedConsoleSink(new CompactJsonFormatter())));
+            .WriteTo.Sink(new BufferedConsoleSink(new TaskRun.Core.Observability.JsonLogFormatter())));
     }
 
-    /// <summary>Spans go to OTLP only when an endpoint is configured; otherwise nothing listens and they cost nothing.</summary>
+    /// <summary>
+    /// Spans go over OTLP/HTTP to <c>&lt;endpoint&gt;/v1/traces</c> only when an endpoint is configured
+    /// (Webhook:OtlpEndpoint, else the standard OTEL_* variables); otherwise nothing listens and they cost nothing.
+    /// Probe and metrics requests make no spans.
+    /// </summary>
     private static void AddTracing(WebApplicationBuilder builder, WebhookOptions options)
     {
-        var endpoint = options.OtlpEndpoint is { Length: > 0 } configured
-            ? configured
-            : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
-        if (string.IsNullOrEmpty(endpoint))
+        var tracesUrl = TaskRun.Core.Observability.OtlpEndpoints.TracesUrl(
+            options.OtlpEndpoint is { Length: > 0 } configured ? configured : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            options.OtlpEndpoint is { Length: > 0 } ? null : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        if (tracesUrl is null)
         {
             return;
         }
 
+        var serviceName = Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is { Length: > 0 } name ? name : "taskrun-webhook";
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("taskrun-webhook"))
+            .ConfigureResource(resource => resource.AddService(serviceName))
             .WithTracing(tracing => tracing
                 .AddSource(WebhookTelemetry.SourceName)
-                .AddAspNetCoreInstrumentation()
-                .AddOtlpExporter(otlp => otlp.Endpoint = new Uri(endpoint)));
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbeOrMetrics(context.Request.Path))
+                .AddOtlpExporter(otlp =>
+                {
+                    otlp.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+                    otlp.Endpoint = tracesUrl;
+                }));
     }
+
+    private static bool IsProbeOrMetrics(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
 
     private static Kubernetes CreateKubernetesClient(WebhookOptions options)
     {

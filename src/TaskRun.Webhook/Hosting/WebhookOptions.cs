@@ -29,19 +29,45 @@ internal sealed class WebhookOptions
     public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Largest admission review body: 6 MiB. A valid TaskRun's files fit the 1 MiB ConfigMap budget; in the
-    /// review the API server writes that content JSON-escaped (Go escapes &lt; &gt; &amp; as six bytes each), adds
-    /// managedFields and kubectl's last-applied annotation (at most 256 KiB), and sends it twice on UPDATE
-    /// (object and oldObject): about 2.5–3 MiB for realistic markdown, so 6 MiB leaves room for heavily escaped
-    /// text while bounding what one request can make us buffer. A larger body gets 413.
+    /// Largest admission review body: 3 MiB + 64 KiB. The API server cannot store a TaskRun larger than etcd's
+    /// request limit (1.5 MiB, kube-apiserver's --max-request-bytes default for etcd), and the review carries the
+    /// object in the same JSON encoding it is stored in; an UPDATE carries it twice (object and oldObject), and
+    /// the envelope (uid, kinds, userInfo, options) takes a few KiB. So every review of a TaskRun the API
+    /// server can hold fits; anything larger is not one, and gets 413 without being read.
+    /// See docs/webhook-limits.md.
     /// </summary>
-    public long MaxAdmissionBodyBytes { get; set; } = 6 * 1024 * 1024;
+    public long MaxAdmissionBodyBytes { get; set; } = (3 * 1024 * 1024) + (64 * 1024);
 
     /// <summary>
-    /// Largest conversion review body: 64 MiB. A LIST through a non-storage version converts every item in one
-    /// review, so this bound is much larger; refusing it would break LIST and WATCH for v1 clients.
+    /// Largest conversion review body: 16 MiB. A LIST through v1 converts one page in one review (kubectl pages
+    /// by 500); 16 MiB holds a page of 500 TaskRuns of 32 KiB or ten of the largest. A larger page fails with
+    /// the webhook's 413 in the API server's error: page smaller (--chunk-size) or read v2, which needs no
+    /// conversion. A conversion's working set is several times its body, so this cap bounds it.
     /// </summary>
-    public long MaxConversionBodyBytes { get; set; } = 64 * 1024 * 1024;
+    public long MaxConversionBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Request body bytes all reviews may hold at once (<see cref="RequestBodyBudget"/>): 32 MiB. With the
+    /// working set measured at about 4 bytes per body byte this keeps reviews under ~130 MiB whatever the load.
+    /// </summary>
+    public long RequestBodyBudgetBytes { get; set; } = 24 * 1024 * 1024;
+
+    /// <summary>How long a review waits for budget before it gets 503 (the API server's webhook timeout is 5 s).</summary>
+    public TimeSpan RequestBodyBudgetWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Open connections on the TLS port beyond which new ones are closed at once (health has its own port).</summary>
+    public int MaxTlsConnections { get; set; } = 256;
+
+    /// <summary>
+    /// Slowest accepted request body, in bytes per second after a grace period; a sender below it is dropped,
+    /// so a stalled body never holds its budget for long. The API server sends at network speed.
+    /// </summary>
+    public double MinRequestBodyBytesPerSecond { get; set; } = 256 * 1024;
+
+    public TimeSpan MinRequestBodyGracePeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Time allowed to receive a request's headers; a connection that trickles them is closed.</summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The system namespace holding <c>taskrun-controller-config</c>.</summary>
     public string ConfigNamespace { get; set; } = "orchestrator";
@@ -110,6 +136,26 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
         if (options.MaxAdmissionBodyBytes < 64 * 1024 || options.MaxConversionBodyBytes < 64 * 1024)
         {
             errors.Add("Webhook:MaxAdmissionBodyBytes and Webhook:MaxConversionBodyBytes must be at least 64 KiB");
+        }
+
+        if (options.RequestBodyBudgetBytes < Math.Max(options.MaxAdmissionBodyBytes, options.MaxConversionBodyBytes))
+        {
+            errors.Add($"Webhook:RequestBodyBudgetBytes ({options.RequestBodyBudgetBytes:N0}) must be at least the largest body cap, or such a body could never be read");
+        }
+
+        if (options.RequestBodyBudgetWait < TimeSpan.Zero || options.RequestBodyBudgetWait > TimeSpan.FromSeconds(30))
+        {
+            errors.Add($"Webhook:RequestBodyBudgetWait must be between 0 and 30 s, not {options.RequestBodyBudgetWait}");
+        }
+
+        if (options.MaxTlsConnections < 1)
+        {
+            errors.Add($"Webhook:MaxTlsConnections must be at least 1, not {options.MaxTlsConnections}");
+        }
+
+        if (options.MinRequestBodyBytesPerSecond <= 0 || options.MinRequestBodyGracePeriod <= TimeSpan.Zero || options.RequestHeadersTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Webhook:MinRequestBodyBytesPerSecond, MinRequestBodyGracePeriod and RequestHeadersTimeout must be positive");
         }
 
         if (options.WatchConfig && string.IsNullOrWhiteSpace(options.ConfigNamespace))

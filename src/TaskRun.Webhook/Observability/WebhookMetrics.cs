@@ -37,6 +37,8 @@ internal sealed class WebhookMetrics
         ConfigValid.Set(1);
         CertificateExpiry = factory.CreateGauge("taskrun_webhook_certificate_expiry_timestamp_seconds",
             "Unix time at which the serving certificate in use expires.");
+        ConnectionsRefused = factory.CreateCounter("taskrun_webhook_connections_refused_total",
+            "Connections to the review port closed at once because Webhook:MaxTlsConnections were open.");
     }
 
     public CollectorRegistry Registry { get; }
@@ -52,6 +54,8 @@ internal sealed class WebhookMetrics
     public Counter CertificateReloads { get; }
 
     public Gauge CertificateExpiry { get; }
+
+    public Counter ConnectionsRefused { get; }
 
     public Gauge ConfigValid { get; }
 }

@@ -199,6 +199,34 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
         Assert.InRange(controller.Writes.Count, 5, 10);
     }
 
+    [Fact]
+    public async Task Every_condition_keeps_a_current_observedGeneration_and_Ready_follows_the_outcome()
+    {
+        var ns = await fixture.CreateNamespaceAsync();
+        await using var controller = new ControllerHarness(fixture, ns);
+        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "gen"));
+        var running = await WaitForPhaseAsync(ns, "gen", Phases.Running);
+        Assert.Equal(("Unknown", ConditionReasons.Running), (Condition(running, ConditionTypes.Ready)?.Status, Condition(running, ConditionTypes.Ready)?.Reason));
+
+        await Cluster.PatchSpecAsync(fixture.Client, ns, "gen", """{"spec":{"timeoutSeconds":600}}""");
+        await Cluster.PatchSpecAsync(fixture.Client, ns, "gen", """{"spec":{"timeoutSeconds":700}}""");
+        var edited = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "gen"),
+            t => t?.Metadata.Generation == 3 && t.Status?.ObservedGeneration == 3, "observedGeneration 3 while running");
+        Assert.All(edited!.Status!.Conditions!, c => Assert.Equal(3, c.ObservedGeneration));
+
+        await Cluster.FinishJobAsync(fixture.Client, ns, "gen-run-1", "Complete");
+        var succeeded = await WaitForPhaseAsync(ns, "gen", Phases.Succeeded);
+        Assert.Equal(("True", ConditionReasons.Succeeded), (Condition(succeeded, ConditionTypes.Ready)?.Status, Condition(succeeded, ConditionTypes.Ready)?.Reason));
+
+        // A spec edit on a finished TaskRun starts nothing, but its status says it was seen.
+        await Cluster.PatchSpecAsync(fixture.Client, ns, "gen", """{"spec":{"priority":"low"}}""");
+        var finished = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "gen"),
+            t => t?.Status?.ObservedGeneration == 4, "observedGeneration 4 once finished");
+        Assert.All(finished!.Status!.Conditions!, c => Assert.Equal(4, c.ObservedGeneration));
+        Assert.Equal(Phases.Succeeded, finished.Status.Phase);
+        Assert.Single(await Cluster.JobsAsync(fixture.Client, ns));
+    }
+
     private async Task<V2TaskRun> WaitForPhaseAsync(string ns, string name, string phase) =>
         (await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, name), t => t?.Status?.Phase == phase, $"{name} {phase}"))!;
 

@@ -5,7 +5,7 @@ using Xunit;
 namespace TaskRun.Core.Tests.Config;
 
 /// <summary>
-/// config.yaml of the taskrun-controller-config ConfigMap (DESIGN §3): defaults when absent, the seed's file, and a
+/// config.yaml of the taskrun-controller-config ConfigMap: defaults when absent, the seed's file, and a
 /// bad config refused with an error that names the key.
 /// </summary>
 public sealed class ControllerConfigParserTests
@@ -47,7 +47,7 @@ public sealed class ControllerConfigParserTests
     [Fact]
     public void A_missing_ConfigMap_or_config_yaml_key_yields_the_defaults()
     {
-        foreach (var data in new IDictionary<string, string>?[] { null, new Dictionary<string, string>(), new Dictionary<string, string> { ["other.yaml"] = "job: {backoffLimit: -1}" } })
+        foreach (var data in new IDictionary<string, string>?[] { null, new Dictionary<string, string>() })
         {
             var result = ControllerConfigParser.ParseConfigMapData(data);
 
@@ -63,11 +63,14 @@ public sealed class ControllerConfigParserTests
 
         Assert.Equal((3, 3600, 86400), (config.Job.BackoffLimit, config.Job.ActiveDeadlineSeconds, config.Job.TtlSecondsAfterFinished));
         Assert.Equal("ghcr.io/5dlabs/platform/claude-code:latest", config.Agent.Image);
-        Assert.Equal(["claude", "--resume"], config.Agent.Command);
+        Assert.Equal(["claude"], config.Agent.Command);
+        Assert.Equal(("acceptEdits", null, true), (config.Agent.PermissionMode, config.Agent.ApiBaseUrl, config.Agent.ContinueConversation));
         Assert.False(config.Agent.AllowOverrides);
         Assert.Empty(config.Agent.AllowedImages);
         Assert.Equal(new Dictionary<string, string> { ["cpu"] = "4", ["memory"] = "16Gi" }, config.Agent.MaxResources);
         Assert.Equal("busybox:1.36", config.InitContainer.Image);
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "50m", ["memory"] = "32Mi" }, config.InitContainer.Resources.Requests);
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "200m", ["memory"] = "64Mi" }, config.InitContainer.Resources.Limits);
         Assert.Equal("orchestrator-secrets", config.Secrets.Name);
         Assert.Equal((3, 10, 300), (config.Retry.MaxRetries, config.Retry.BaseDelaySeconds, config.Retry.MaxDelaySeconds));
         Assert.Equal(["BackoffLimitExceeded", "DeadlineExceeded"], config.Retry.RetryOn);
@@ -108,12 +111,16 @@ public sealed class ControllerConfigParserTests
               args: ["--print", "--verbose"]
               resources: { requests: { cpu: 250m }, limits: { cpu: 1 } }
               allowOverrides: false
-            initContainer: { image: "registry.local/busybox:1.36" }
+              permissionMode: bypassPermissions
+              apiBaseUrl: "https://llm-gateway.internal:8443/anthropic"
+              continueConversation: false
+            initContainer: { image: "registry.local/busybox:1.36", resources: { requests: { cpu: 10m }, limits: { memory: 16Mi } } }
             secrets: { name: agent-secrets, apiKeyKey: API_KEY }
             retry: { maxRetries: 0, baseDelaySeconds: 5, maxDelaySeconds: 5, retryOn: [DeadlineExceeded] }
             limits: { maxFileBytes: 1 }
             workspace: { createPvc: false, storageSize: 20Gi, storageClassName: fast, accessMode: ReadWriteMany }
             telemetry: { enabled: false, otlpEndpoint: null }
+            scheduling: { maxActiveRuns: 100, maxActiveRunsPerNamespace: 10, priorityClassNames: { critical: agent-critical, low: agent.low } }
             """;
 
         var result = ControllerConfigParser.Parse(yaml);
@@ -127,7 +134,10 @@ public sealed class ControllerConfigParserTests
         Assert.Equal("250m", c.Agent.Resources.Requests["cpu"]);
         Assert.Equal("1", c.Agent.Resources.Limits["cpu"]);
         Assert.False(c.Agent.AllowOverrides);
+        Assert.Equal(("bypassPermissions", "https://llm-gateway.internal:8443/anthropic", false), (c.Agent.PermissionMode, c.Agent.ApiBaseUrl, c.Agent.ContinueConversation));
         Assert.Equal("registry.local/busybox:1.36", c.InitContainer.Image);
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "10m" }, c.InitContainer.Resources.Requests);
+        Assert.Equal(new Dictionary<string, string> { ["memory"] = "16Mi" }, c.InitContainer.Resources.Limits);
         Assert.Equal(("agent-secrets", "API_KEY"), (c.Secrets.Name, c.Secrets.ApiKeyKey));
         Assert.Equal((0, 5, 5), (c.Retry.MaxRetries, c.Retry.BaseDelaySeconds, c.Retry.MaxDelaySeconds));
         Assert.Equal(["DeadlineExceeded"], c.Retry.RetryOn);
@@ -135,6 +145,18 @@ public sealed class ControllerConfigParserTests
         Assert.Equal((false, "20Gi", "fast", "ReadWriteMany"), (c.Workspace.CreatePvc, c.Workspace.StorageSize, c.Workspace.StorageClassName, c.Workspace.AccessMode));
         Assert.False(c.Telemetry.Enabled);
         Assert.Null(c.Telemetry.OtlpEndpoint);
+        Assert.Equal((100, 10), (c.Scheduling.MaxActiveRuns, c.Scheduling.MaxActiveRunsPerNamespace));
+        Assert.Equal(new Dictionary<string, string> { ["critical"] = "agent-critical", ["low"] = "agent.low" }, c.Scheduling.PriorityClassNames);
+    }
+
+    [Fact]
+    public void Scheduling_is_unlimited_and_sets_no_PriorityClass_by_default()
+    {
+        var scheduling = ControllerConfigParser.Parse("").Config!.Scheduling;
+
+        Assert.Equal((0, 0), (scheduling.MaxActiveRuns, scheduling.MaxActiveRunsPerNamespace));
+        Assert.Empty(scheduling.PriorityClassNames);
+        Assert.False(scheduling.IsLimited);
     }
 
     [Theory]
@@ -202,7 +224,48 @@ public sealed class ControllerConfigParserTests
         { "secrets.name not a DNS name", "secrets:\n  name: My_Secrets\n", "secrets.name", "" },
         { "unknown workspace.accessMode", "workspace:\n  accessMode: ReadWriteSometimes\n", "workspace.accessMode", "" },
         { "telemetry.enabled a number", "telemetry:\n  enabled: 1\n", "telemetry.enabled", "boolean" },
+        { "unknown agent.permissionMode", "agent:\n  permissionMode: yolo\n", "agent.permissionMode", "" },
+        { "agent.apiBaseUrl not a URL", "agent:\n  apiBaseUrl: \"gateway:8080\"\n", "agent.apiBaseUrl", "" },
+        { "agent.apiBaseUrl with a newline", "agent:\n  apiBaseUrl: \"https://gw\\nX-Evil: 1\"\n", "agent.apiBaseUrl", "" },
+        { "agent.apiBaseUrl ftp", "agent:\n  apiBaseUrl: \"ftp://gw.internal\"\n", "agent.apiBaseUrl", "" },
+        { "a sink without url", "notifications:\n  sinks:\n  - types: [failed]\n", "notifications.sinks.0", "url" },
+        { "a sink with an ftp url", "notifications:\n  sinks:\n  - url: ftp://events.example.com/\n", "notifications.sinks.0.url", "" },
+        { "a sink url without a host", "notifications:\n  sinks:\n  - url: \"http:///path\"\n", "notifications.sinks[0].url", "absolute http:// or https:// URL with a host" },
+        { "a sink url with a space", "notifications:\n  sinks:\n  - url: \"http://a b/\"\n", "notifications.sinks.0.url", "" },
+        { "an unknown event type", "notifications:\n  sinks:\n  - url: http://a/\n    types: [running, started]\n", "notifications.sinks.0.types.1", "\"started\"" },
+        { "an unknown sink key", "notifications:\n  sinks:\n  - url: http://a/\n    headers: {}\n", "notifications.sinks.0.headers", "not a known key" },
+        { "notifications.maxAttempts 0", "notifications:\n  maxAttempts: 0\n", "notifications.maxAttempts", "at least 1" },
+        { "notifications.timeoutSeconds 0", "notifications:\n  timeoutSeconds: 0\n", "notifications.timeoutSeconds", "at least 1" },
+        { "notifications.maxDelaySeconds below the first delay", "notifications:\n  baseDelayMilliseconds: 5000\n  maxDelaySeconds: 2\n", "notifications.maxDelaySeconds", "below notifications.baseDelayMilliseconds (5000ms)" },
+        { "negative scheduling.maxActiveRuns", "scheduling:\n  maxActiveRuns: -1\n", "scheduling.maxActiveRuns", "at least 0" },
+        { "fractional scheduling.maxActiveRunsPerNamespace", "scheduling:\n  maxActiveRunsPerNamespace: 2.5\n", "scheduling.maxActiveRunsPerNamespace", "integer" },
+        { "unknown priority in scheduling.priorityClassNames", "scheduling:\n  priorityClassNames:\n    urgent: agent-urgent\n", "scheduling.priorityClassNames.urgent", "not a known key" },
+        { "PriorityClass name not a DNS name", "scheduling:\n  priorityClassNames:\n    high: High_Priority\n", "scheduling.priorityClassNames.high", "" },
+        { "typo in scheduling key", "scheduling:\n  maxActiveRun: 3\n", "scheduling.maxActiveRun", "not a known key" },
     };
+
+    [Fact]
+    public void Notification_sinks_are_read_with_their_filters_and_are_off_by_default()
+    {
+        Assert.Empty(ControllerConfig.Default.Notifications.Sinks);
+
+        var result = ControllerConfigParser.Parse("""
+            notifications:
+              sinks:
+              - url: https://events.example.com/taskruns
+                types: [succeeded, failed]
+              - url: http://127.0.0.1:8080/
+              maxAttempts: 3
+            """);
+
+        Assert.True(result.IsValid, result.Summary());
+        var sinks = result.Config!.Notifications.Sinks;
+        Assert.Equal(["https://events.example.com/taskruns", "http://127.0.0.1:8080/"], sinks.Select(s => s.Url));
+        Assert.True(sinks[0].Wants("Failed"));
+        Assert.False(sinks[0].Wants("Running"));
+        Assert.True(sinks[1].Wants("Running"));
+        Assert.Equal(3, result.Config.Notifications.MaxAttempts);
+    }
 
     [Theory]
     [MemberData(nameof(BadConfigs))]
@@ -268,6 +331,43 @@ public sealed class ControllerConfigParserTests
                 Assert.True(sectionSchema.GetProperty("properties").TryGetProperty(keyName, out _), $"schema lacks {sectionName}.{keyName}");
             }
         }
+    }
+
+    [Fact]
+    public void An_init_container_request_above_its_limit_is_refused_with_the_key()
+    {
+        var result = ControllerConfigParser.Parse("initContainer: { resources: { requests: { memory: 1Gi }, limits: { memory: 64Mi } } }");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("initContainer.resources.requests.memory", error.Key);
+        Assert.Contains("above the limit 64Mi", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_data_key_other_than_config_yaml_is_refused_naming_it()
+    {
+        var result = ControllerConfigParser.ParseConfigMapData(new Dictionary<string, string> { ["config.yml"] = "job: {backoffLimit: 1}" });
+
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("data[config.yml]", error.Key);
+        Assert.Contains("put the whole config under data[config.yaml]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("job: {backoffLimit: \"3\"}", "job.backoffLimit: is \"3\"; expected an integer, at least 0 and at most 100")]
+    [InlineData("agent: {image: \"a b\"}", "agent.image: is \"a b\"; expected an image reference without spaces")]
+    [InlineData("agent: {resources: {limits: {cpu: 1x}}}", "agent.resources.limits.cpu: is \"1x\"; expected a resource quantity such as \"500m\", \"2\" or \"4Gi\"")]
+    [InlineData("retry: {retryOn: [PodFailed]}", "retry.retryOn.0: is \"PodFailed\"; expected one of \"BackoffLimitExceeded\", \"DeadlineExceeded\"")]
+    [InlineData("workspace: {accessMode: Sometimes}", "workspace.accessMode: is \"Sometimes\"; expected one of \"ReadWriteOnce\"")]
+    [InlineData("job: {backofLimit: 3}", "job.backofLimit: is not a known key; check its spelling (known keys here: backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished)")]
+    public void Schema_errors_say_the_key_the_value_and_the_expected_form(string yaml, string expected)
+    {
+        var result = ControllerConfigParser.Parse(yaml);
+
+        Assert.StartsWith(expected, result.Summary(), StringComparison.Ordinal);
+        Assert.DoesNotContain("should be", result.Summary(), StringComparison.Ordinal);
+        Assert.DoesNotContain("regular expression", result.Summary(), StringComparison.Ordinal);
     }
 
     private static void AssertSameConfig(ControllerConfig expected, ControllerConfig actual) =>

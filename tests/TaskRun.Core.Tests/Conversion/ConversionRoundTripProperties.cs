@@ -8,7 +8,7 @@ using Xunit;
 namespace TaskRun.Core.Tests.Conversion;
 
 /// <summary>
-/// Conversion is lossless in both directions (DESIGN §2): for random objects, v2→v1→v2 and v1→v2→v1 give back
+/// Conversion is lossless in both directions: for random objects, v2→v1→v2 and v1→v2→v1 give back
 /// exactly the same JSON. The one documented normalization, an empty annotations map treated like an absent one
 /// (Kubernetes drops empty maps), is why the generators make annotations either absent or non-empty.
 /// </summary>

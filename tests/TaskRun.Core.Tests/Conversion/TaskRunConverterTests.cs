@@ -333,7 +333,7 @@ public sealed class TaskRunConverterTests
         var error = Assert.Single(result.Errors);
         Assert.Equal($"metadata.annotations[{TaskRunApi.V2SpecAnnotation}]", error.Field);
         Assert.Contains("holds serviceName, priority,", error.Message, StringComparison.Ordinal);
-        Assert.Contains("retry.maxRetries, timeoutSeconds, agent, cancel", error.Message, StringComparison.Ordinal);
+        Assert.Contains("retry.maxRetries, timeoutSeconds, agent, cancel, dependsOn", error.Message, StringComparison.Ordinal);
     }
 
     private static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace TaskRun.Core.Tests.Crd;
 
-/// <summary>The CRD's identity, versions, subresources and conversion (DESIGN §2).</summary>
+/// <summary>The CRD's identity, versions, subresources and conversion.</summary>
 public sealed class CrdNamesAndVersionsTests
 {
     private static readonly CrdFile Crd = CrdFile.Load();

@@ -4,7 +4,10 @@ using Xunit;
 
 namespace TaskRun.Core.Tests.Crd;
 
-/// <summary><c>kubectl get otr</c> shows Task, Service, Priority, Phase, Attempt, Job and Age in every version.</summary>
+/// <summary>
+/// <c>kubectl get otr</c> shows Task, Service, Priority, Phase, Attempt, Job and Age in every version; <c>-o wide</c>
+/// adds Reason and Message.
+/// </summary>
 public sealed class CrdPrinterColumnsTests
 {
     private static readonly CrdFile Crd = CrdFile.Load();
@@ -17,7 +20,10 @@ public sealed class CrdPrinterColumnsTests
         ("Phase", "string", ".status.phase"),
         ("Attempt", "integer", ".status.attempt"),
         ("Job", "string", ".status.jobName"),
+        ("Cost", "number", ".status.totalCostUSD"),
         ("Age", "date", ".metadata.creationTimestamp"),
+        ("Reason", "string", ".status.conditions[?(@.type==\"Succeeded\")].reason"),
+        ("Message", "string", ".status.message"),
     ];
 
     public static TheoryData<string> Versions => [TaskRunApi.V1, TaskRunApi.V2];
@@ -33,6 +39,15 @@ public sealed class CrdPrinterColumnsTests
 
     [Theory]
     [MemberData(nameof(Versions))]
+    public void Only_the_message_is_left_to_wide_output(string version)
+    {
+        var wide = Columns(version).Where(c => c["priority"]?.ToJsonString() is { } priority && priority != "0").Select(c => (string?)c["name"]);
+
+        Assert.Equal(["Message"], wide);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
     public void Every_column_reads_a_field_the_schema_declares_with_a_matching_type(string version)
     {
         var schema = Crd.Schema(version);
@@ -44,10 +59,24 @@ public sealed class CrdPrinterColumnsTests
                 continue; // metadata's schema belongs to the API server
             }
 
+            if (jsonPath.StartsWith(".status.conditions[", StringComparison.Ordinal))
+            {
+                jsonPath = ".status.conditions[]" + jsonPath[(jsonPath.IndexOf(')', StringComparison.Ordinal) + 2)..]; // a filter picks one item
+            }
+
             var field = SchemaNodes.At(schema, jsonPath.TrimStart('.'));
             var columnType = (string?)column["type"];
             Assert.True((string?)field["type"] == columnType, $"{version} column {column["name"]} is {columnType} but {jsonPath} is {field["type"]}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void Only_Reason_and_Message_are_wide_columns(string version)
+    {
+        var wide = Columns(version).Where(c => (long?)c["priority"] > 0).Select(c => (string?)c["name"]);
+
+        Assert.Equal(["Reason", "Message"], wide);
     }
 
     private static List<JsonObject> Columns(string version) =>

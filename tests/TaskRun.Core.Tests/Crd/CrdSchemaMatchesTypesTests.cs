@@ -5,7 +5,7 @@ using Xunit;
 namespace TaskRun.Core.Tests.Crd;
 
 /// <summary>
-/// The CRD schema and the C# types must agree field by field (LESSONS: a status phase enum that drifted from
+/// The CRD schema and the C# types must agree field by field (docs/design-decisions.md: a status phase enum that drifted from
 /// the CRD made the API server reject status writes). Each test names every disagreement it finds.
 /// </summary>
 public sealed class CrdSchemaMatchesTypesTests

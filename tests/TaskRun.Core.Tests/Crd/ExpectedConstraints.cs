@@ -50,8 +50,13 @@ internal static class ExpectedConstraints
         new("spec.retry.maxRetries", "maximum", SpecLimits.MaxMaxRetries),
         new("spec.timeoutSeconds", "minimum", SpecLimits.MinTimeoutSeconds),
         new("spec.timeoutSeconds", "maximum", SpecLimits.MaxTimeoutSeconds),
+        new("spec.agent.maxTurns", "minimum", SpecLimits.MinMaxTurns),
+        new("spec.agent.maxTurns", "maximum", SpecLimits.MaxMaxTurns),
         new("spec.agent.resources.limits{}", "pattern", QuantityPattern),
         new("spec.agent.resources.requests{}", "pattern", QuantityPattern),
+        new("spec.dependsOn", "maxItems", SpecLimits.MaxDependencies),
+        new("spec.dependsOn[]", "maxLength", SpecLimits.MaxTaskRunNameLength),
+        new("spec.dependsOn[]", "pattern", SpecLimits.TaskRunNamePattern),
     ];
 
     /// <summary>The fields both versions share in their spec.</summary>
@@ -67,6 +72,7 @@ internal static class ExpectedConstraints
     [
         Enum("status.phase", Phases.All),
         Enum("status.conditions[].status", ConditionStatuses),
+        new("status.notifications", "maxItems", SpecLimits.MaxPendingNotifications),
     ];
 
     private static SchemaConstraint Enum(string path, IEnumerable<string> values) =>

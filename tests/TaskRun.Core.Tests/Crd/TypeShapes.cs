@@ -51,6 +51,11 @@ internal static class TypeShapes
             return new ScalarShape(source, "integer", "int32");
         }
 
+        if (type == typeof(double))
+        {
+            return new ScalarShape(source, "number", null);
+        }
+
         if (type == typeof(bool))
         {
             return new ScalarShape(source, "boolean", null);

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace TaskRun.Core.Tests.Defaulting;
 
-/// <summary>DESIGN §2 "Defaulting": each default, the mirrored labels, the warnings, and what is deliberately not written.</summary>
+/// <summary>Defaulting: each default, the mirrored labels, the warnings, and what is deliberately not written.</summary>
 public sealed class TaskRunDefaulterTests
 {
     /// <summary>What a user applies: the seed's example with nothing defaulted.</summary>
@@ -158,24 +158,68 @@ public sealed class TaskRunDefaulterTests
     }
 
     [Fact]
-    public void Mirrored_labels_that_disagree_with_the_spec_are_overwritten_and_other_labels_kept()
+    public void Mirrored_labels_a_manifest_sets_are_never_rewritten_and_other_labels_kept()
     {
         var taskRun = Minimal();
         taskRun.Spec.Priority = Priorities.Critical;
         taskRun.Metadata.Labels = new Dictionary<string, string>
         {
             [TaskRunLabels.TaskId] = "999",
-            [TaskRunLabels.Service] = "billing-service",
             [TaskRunLabels.Priority] = Priorities.Low,
             ["team"] = "identity",
         };
 
         TaskRunDefaulter.Default(taskRun);
 
-        Assert.Equal("1001", taskRun.Metadata.Labels[TaskRunLabels.TaskId]);
+        // The contradictions are left for the validating webhook to refuse; the missing service label is added.
+        Assert.Equal("999", taskRun.Metadata.Labels[TaskRunLabels.TaskId]);
+        Assert.Equal(Priorities.Low, taskRun.Metadata.Labels[TaskRunLabels.Priority]);
         Assert.Equal("auth-service", taskRun.Metadata.Labels[TaskRunLabels.Service]);
-        Assert.Equal(Priorities.Critical, taskRun.Metadata.Labels[TaskRunLabels.Priority]);
         Assert.Equal("identity", taskRun.Metadata.Labels["team"]);
+    }
+
+    [Fact]
+    public void On_update_a_mirrored_label_the_request_left_as_it_was_follows_the_spec()
+    {
+        var old = Minimal();
+        TaskRunDefaulter.Default(old);
+        var updated = KubeJson.Deserialize<V2TaskRun>(KubeJson.Serialize(old))!;
+        updated.Spec.Priority = Priorities.High;
+
+        TaskRunDefaulter.Default(updated, old);
+
+        Assert.Equal(Priorities.High, updated.Metadata.Labels[TaskRunLabels.Priority]);
+    }
+
+    [Fact]
+    public void On_update_a_label_set_to_a_new_value_is_kept_even_if_it_contradicts_the_spec()
+    {
+        var old = Minimal();
+        TaskRunDefaulter.Default(old);
+        var updated = KubeJson.Deserialize<V2TaskRun>(KubeJson.Serialize(old))!;
+        updated.Metadata.Labels[TaskRunLabels.Priority] = Priorities.Low;
+
+        TaskRunDefaulter.Default(updated, old);
+
+        Assert.Equal(Priorities.Low, updated.Metadata.Labels[TaskRunLabels.Priority]);
+    }
+
+    [Fact]
+    public void On_update_an_inferred_type_is_reported_only_for_a_new_file_or_a_changed_type()
+    {
+        var old = Minimal();
+        old.Spec.Files = [new TaskFile { Name = "task.md", Content = "# Task" }, new TaskFile { Name = "notes.md", Type = FileTypes.Prompt, Content = "x" }];
+        TaskRunDefaulter.Default(old);
+        var updated = KubeJson.Deserialize<V2TaskRun>(KubeJson.Serialize(old))!;
+        updated.Spec.Files![1].Type = null; // was prompt, now inferred as context
+        updated.Spec.Files.Add(new TaskFile { Name = "prompt.md", Content = "y" });
+
+        var warnings = TaskRunDefaulter.Default(updated, old);
+
+        Assert.Equal(2, warnings.Count);
+        Assert.StartsWith("spec.files[1].type: not set; inferred \"context\"", warnings[0], StringComparison.Ordinal);
+        Assert.StartsWith("spec.files[2].type: not set; inferred \"prompt\"", warnings[1], StringComparison.Ordinal);
+        Assert.Empty(TaskRunDefaulter.Default(KubeJson.Deserialize<V2TaskRun>(KubeJson.Serialize(old))!, old));
     }
 
     [Theory]

@@ -13,7 +13,7 @@ namespace TaskRun.Core.Tests.Payload;
 
 /// <summary>
 /// A run's ConfigMap data: the files, a generated CLAUDE.md whose @ imports resolve from the workspace root
-/// (LESSONS: imports once pointed at paths that did not exist), and metadata.yaml; with its exact size.
+/// (docs/design-decisions.md: imports once pointed at paths that did not exist), and metadata.yaml; with its exact size.
 /// </summary>
 public sealed partial class RunPayloadBuilderTests
 {

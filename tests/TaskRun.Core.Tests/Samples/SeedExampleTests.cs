@@ -4,7 +4,7 @@ using Xunit;
 
 namespace TaskRun.Core.Tests.Samples;
 
-/// <summary>deploy/samples/taskrun-v1.yaml is the seed design's example TaskRun, minus its status.</summary>
+/// <summary>deploy/samples/taskrun-v1.yaml is the seed design's example TaskRun, minus its status and its namespace (samples install into any namespace).</summary>
 public sealed class SeedExampleTests
 {
     /// <summary>Copied verbatim from the seed design (docs: "TaskRun Resource Structure").</summary>
@@ -53,6 +53,7 @@ public sealed class SeedExampleTests
     {
         var seed = YamlToJson.Parse(SeedExample)!.AsObject();
         seed.Remove("status");
+        seed["metadata"]!.AsObject().Remove("namespace");
 
         var sample = SampleFiles.Load(SampleFiles.V1);
 
@@ -68,7 +69,7 @@ public sealed class SeedExampleTests
 
         Assert.Equal("orchestrator.io/v1", (string?)sample["apiVersion"]);
         Assert.Equal("auth-service-task-1001", (string?)sample["metadata"]!["name"]);
-        Assert.Equal("orchestrator", (string?)sample["metadata"]!["namespace"]);
+        Assert.Null(sample["metadata"]!["namespace"]);
         Assert.Equal(1001L, (long?)spec["taskId"]);
         Assert.Equal("auth-service", (string?)spec["serviceName"]);
         Assert.Equal("high", (string?)spec["priority"]);

@@ -81,7 +81,8 @@ internal static class TaskRunJsonGen
         Field("agent", Object(
             Field("image", Str(Gen.OneOf(Gen.Const("ghcr.io/5dlabs/platform/claude-code:latest"), UnicodeText))),
             Field("resources", Object(Field("requests", Quantities), Field("limits", Quantities)))), 1, 2),
-        Field("cancel", Bool(), 1, 2));
+        Field("cancel", Bool(), 1, 2),
+        Field("dependsOn", Array(Str(Gen.OneOf(DnsLabel, UnicodeText)), 0, 3), 1, 2));
 
     private static readonly Gen<JsonNode?> V1Spec = Object(
         Field("taskId", TaskId),

@@ -7,7 +7,7 @@ using Xunit;
 namespace TaskRun.Core.Tests.Validation;
 
 /// <summary>
-/// One row per rule of DESIGN §2 "Validation": a valid TaskRun broken in exactly one way yields exactly one
+/// One row per validation rule: a valid TaskRun broken in exactly one way yields exactly one
 /// error, on the right field, whose message says what is wrong, the limit, and what to do.
 /// </summary>
 public sealed class TaskRunValidatorRuleTests
@@ -112,6 +112,8 @@ public sealed class TaskRunValidatorRuleTests
         ["timeoutSeconds negative"] = new(t => t.Spec.TimeoutSeconds = -60, "spec.timeoutSeconds", FieldErrorType.Invalid, ["between 60"]),
 
         // spec.agent (overrides allowed by the default policy)
+        ["agent maxTurns 0"] = new(t => t.Spec.Agent = new AgentOverride { MaxTurns = 0 }, "spec.agent.maxTurns", FieldErrorType.Invalid, ["is 0", "between 1 and 10000"]),
+        ["agent maxTurns 10001"] = new(t => t.Spec.Agent = new AgentOverride { MaxTurns = 10_001 }, "spec.agent.maxTurns", FieldErrorType.Invalid, ["between 1 and 10000"]),
         ["agent image empty"] = new(t => t.Spec.Agent = new AgentOverride { Image = "" }, "spec.agent.image", FieldErrorType.Invalid, ["not an OCI image reference", "ghcr.io/org/agent:1.2"]),
         ["agent image with a space"] = new(t => t.Spec.Agent = new AgentOverride { Image = "ghcr.io/a b:1" }, "spec.agent.image", FieldErrorType.Invalid, ["\"ghcr.io/a b:1\"", "not an OCI image reference"]),
         ["agent image with a newline"] = new(t => t.Spec.Agent = new AgentOverride { Image = "ghcr.io/a\n" }, "spec.agent.image", FieldErrorType.Invalid, ["not an OCI image reference"]),
@@ -134,6 +136,15 @@ public sealed class TaskRunValidatorRuleTests
         ["agent resource quantity null"] = new(
             t => t.Spec.Agent = new AgentOverride { Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = null! } } },
             "spec.agent.resources.limits.memory", FieldErrorType.Invalid, ["not a resource quantity", "\"500m\""]),
+
+        // spec.dependsOn
+        ["dependsOn 33 TaskRuns"] = new(t => t.Spec.DependsOn = [.. Enumerable.Range(0, 33).Select(i => $"dep-{i}")], "spec.dependsOn", FieldErrorType.TooLong, ["33 TaskRuns", "limit is 32"]),
+        ["dependsOn itself"] = new(t => t.Spec.DependsOn = ["build", TaskRuns.Name], "spec.dependsOn[1]", FieldErrorType.Invalid, ["cannot depend on itself", TaskRuns.Name]),
+        ["dependsOn a duplicate"] = new(t => t.Spec.DependsOn = ["build", "test", "build"], "spec.dependsOn[2]", FieldErrorType.Duplicate, ["\"build\"", "spec.dependsOn[0]", "once"]),
+        ["dependsOn an empty name"] = new(t => t.Spec.DependsOn = [""], "spec.dependsOn[0]", FieldErrorType.Invalid, ["not a TaskRun name", "same namespace"]),
+        ["dependsOn a name with '/'"] = new(t => t.Spec.DependsOn = ["other-ns/build"], "spec.dependsOn[0]", FieldErrorType.Invalid, ["\"other-ns/build\"", "not a TaskRun name"]),
+        ["dependsOn an upper-case name"] = new(t => t.Spec.DependsOn = ["Build"], "spec.dependsOn[0]", FieldErrorType.Invalid, ["not a TaskRun name"]),
+        ["dependsOn a name over 253 characters"] = new(t => t.Spec.DependsOn = [new string('a', 254)], "spec.dependsOn[0]", FieldErrorType.Invalid, ["at most 253"]),
     };
 
     public static TheoryData<string> RejectionNames => new(Rejections.Keys);
@@ -187,6 +198,10 @@ public sealed class TaskRunValidatorRuleTests
         ["timeoutSeconds 60"] = t => t.Spec.TimeoutSeconds = 60,
         ["timeoutSeconds 604800"] = t => t.Spec.TimeoutSeconds = 604_800,
         ["cancel true"] = t => t.Spec.Cancel = true,
+        ["dependsOn empty"] = t => t.Spec.DependsOn = [],
+        ["dependsOn 32 TaskRuns"] = t => t.Spec.DependsOn = [.. Enumerable.Range(0, 32).Select(i => $"dep-{i}")],
+        ["dependsOn dotted names"] = t => t.Spec.DependsOn = ["build.api", "a", new string('a', 253)],
+        ["dependsOn with generateName"] = t => { t.Metadata.Name = null; t.Metadata.GenerateName = "build-"; t.Spec.DependsOn = ["build"]; },
         ["agent override with image and resources"] = t => t.Spec.Agent = new AgentOverride
         {
             Image = "ghcr.io/5dlabs/platform/claude-code:1.2",
@@ -228,15 +243,18 @@ public sealed class TaskRunValidatorRuleTests
         ValidationAssert.SingleError(result, "spec.agent", FieldErrorType.Forbidden, "agent.allowOverrides: false", "remove spec.agent");
     }
 
-    [Fact]
-    public void An_empty_agent_override_is_also_forbidden_when_the_config_disallows_it()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(1)]
+    [InlineData(10_000)]
+    public void Max_turns_alone_overrides_nothing_and_is_fine_when_the_config_disallows_overrides(int? maxTurns)
     {
         var taskRun = TaskRuns.Valid();
-        taskRun.Spec.Agent = new AgentOverride();
+        taskRun.Spec.Agent = new AgentOverride { MaxTurns = maxTurns };
 
         var result = TaskRunValidator.ValidateCreate(taskRun, ValidationPolicy.Default with { AllowAgentOverrides = false });
 
-        ValidationAssert.SingleError(result, "spec.agent", FieldErrorType.Forbidden);
+        ValidationAssert.Valid(result);
     }
 
     [Fact]

@@ -36,6 +36,19 @@ public sealed class V1FieldPathsTests
         Assert.Equal(v1, V1FieldPaths.TranslateMessage(v2));
     }
 
+    [Theory]
+    [InlineData("file name \"task.md\" is already used by spec.files[0]; file names must be unique", "file name \"task.md\" is already used by spec.markdownFiles[0]; file names must be unique")]
+    [InlineData("retry.attempt may not decrease (from 3 to 2); raise it above 3 to start a new run", "retryAttempt may not decrease (from 3 to 2); raise it above 3 to start a new run")]
+    [InlineData("retry.attempt is 0; it must be 1 or more", "retryAttempt is 0; it must be 1 or more")]
+    [InlineData("see spec.retry.attempt and spec.files[2].name", "see spec.retryAttempt and spec.markdownFiles[2].filename")]
+    [InlineData("file name \"retry.attempt-spec.files[0].md\" is not allowed", "file name \"retry.attempt-spec.files[0].md\" is not allowed")]
+    [InlineData("retry.maxRetries is 11", "retry.maxRetries is 11")]
+    [InlineData("remove spec.files.", "remove spec.markdownFiles.")]
+    public void Translates_v2_names_in_an_error_text_but_never_inside_quoted_user_values(string v2, string v1)
+    {
+        Assert.Equal(v1, V1FieldPaths.TranslateText(v2));
+    }
+
     [Fact]
     public void A_v1_request_is_answered_with_v1_field_paths()
     {

@@ -14,7 +14,7 @@ public sealed class ConfigMapValidatingHandlerTests
     {
         var request = Reviews.ConfigMapRequest("CREATE", "orchestrator", "taskrun-controller-config", new Dictionary<string, string>
         {
-            ["config.yaml"] = "job:\n  backoffLimit: 2\nlimits:\n  maxFileBytes: 1000\nagent:\n  allowOverrides: false\n",
+            ["config.yaml"] = "job:\n  backoffLimit: 2\nlimits:\n  maxFileBytes: 1000\nagent:\n  allowOverrides: false\nscheduling:\n  maxActiveRuns: 10\n  priorityClassNames:\n    critical: agents-critical\n",
         });
 
         Assert.True(handler.Admit(request).Response.Allowed);
@@ -26,6 +26,9 @@ public sealed class ConfigMapValidatingHandlerTests
     [InlineData("jobs:\n  backoffLimit: 1\n", "data[config.yaml].jobs")]
     [InlineData("retry:\n  baseDelaySeconds: 100\n  maxDelaySeconds: 10\n", "data[config.yaml].retry.maxDelaySeconds")]
     [InlineData("job: [unclosed\n", "data[config.yaml]")]
+    [InlineData("scheduling:\n  maxActiveRuns: -1\n", "data[config.yaml].scheduling.maxActiveRuns")]
+    [InlineData("scheduling:\n  maxActiveRunsPerNamespace: many\n", "data[config.yaml].scheduling.maxActiveRunsPerNamespace")]
+    [InlineData("scheduling:\n  priorityClassNames:\n    urgent: agents-urgent\n", "data[config.yaml].scheduling.priorityClassNames.urgent")]
     public void An_invalid_config_is_denied_with_a_cause_naming_the_key(string yaml, string field)
     {
         var request = Reviews.ConfigMapRequest("UPDATE", "orchestrator", "taskrun-controller-config", new Dictionary<string, string> { ["config.yaml"] = yaml });

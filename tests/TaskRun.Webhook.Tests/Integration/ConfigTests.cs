@@ -17,13 +17,17 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
 {
     public static TheoryData<string, string, string[]> BadConfigs => new()
     {
-        { "job:\n  backoffLimit: -1\n", "data[config.yaml].job.backoffLimit", ["at least 0", "found -1"] },
+        { "job:\n  backoffLimit: -1\n", "data[config.yaml].job.backoffLimit", ["is -1; expected an integer, at least 0 and at most 100"] },
+        { "job:\n  backoffLimit: three\n", "data[config.yaml].job.backoffLimit", ["is \"three\"; expected an integer"] },
+        { "secrets:\n  name: My_Secrets\n", "data[config.yaml].secrets.name", ["is \"My_Secrets\"; expected a Secret name"] },
         { "limits:\n  maxFileBytes: 2000000\n", "data[config.yaml].limits.maxFileBytes", ["1048576"] },
         { "jobs:\n  backoffLimit: 1\n", "data[config.yaml].jobs", ["not a known key"] },
         { "agent:\n  allowOverrides: maybe\n", "data[config.yaml].agent.allowOverrides", ["boolean"] },
         { "retry:\n  baseDelaySeconds: 60\n  maxDelaySeconds: 10\n", "data[config.yaml].retry.maxDelaySeconds", ["below retry.baseDelaySeconds (60)"] },
         { "agent:\n  resources:\n    requests: {cpu: \"4\"}\n    limits: {cpu: \"2\"}\n", "data[config.yaml].agent.resources.requests.cpu", ["above the limit 2"] },
         { "job: [unclosed\n", "data[config.yaml]", ["not valid YAML"] },
+        { "notifications:\n  sinks:\n  - url: \"http:///events\"\n", "data[config.yaml].notifications.sinks[0].url", ["http:// or https:// URL with a host"] },
+        { "notifications:\n  sinks:\n  - url: http://sink/\n    types: [started]\n", "data[config.yaml].notifications.sinks.0.types.0", ["\"started\""] },
         { "agent:\n  image: \"$(id)\"\n", "data[config.yaml].agent.image", ["$(id)"] },
         { "telemetry:\n  otlpEndpoint: \"collector:4317\\nX: 1\"\n", "data[config.yaml].telemetry.otlpEndpoint", [] },
         { "agent:\n  resources:\n    limits:\n      memory: 99999999999999999999Ei\n", "data[config.yaml].agent.resources.limits.memory", [] },
@@ -45,6 +49,24 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
         Assert.All(says, s => Assert.Contains(s, real.StandardError, StringComparison.Ordinal));
         Assert.False(dryRun.Succeeded);
         Assert.Equal(real.StandardError, dryRun.StandardError);
+        Assert.False(await fixture.ExistsAsync("configmap", fixture.ConfigNamespace, ControllerConfig.ConfigMapName));
+    }
+
+    [Fact]
+    public async Task A_misspelled_data_key_is_refused_at_apply_with_the_key_to_use()
+    {
+        var manifest = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["name"] = ControllerConfig.ConfigMapName, ["namespace"] = fixture.ConfigNamespace },
+            ["data"] = new JsonObject { ["config.yml"] = "job:\n  backoffLimit: 1\n" },
+        }.ToJsonString();
+
+        var refused = await fixture.KubectlWithInputAsync(manifest, "apply", "-f", "-");
+
+        Assert.False(refused.Succeeded, refused.ToString());
+        Assert.Contains("data[config.yml]: is not a key this ConfigMap is read from; put the whole config under data[config.yaml]", refused.StandardError, StringComparison.Ordinal);
         Assert.False(await fixture.ExistsAsync("configmap", fixture.ConfigNamespace, ControllerConfig.ConfigMapName));
     }
 
@@ -163,7 +185,12 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
     {
         ["apiVersion"] = "v1",
         ["kind"] = "ConfigMap",
-        ["metadata"] = new JsonObject { ["name"] = ControllerConfig.ConfigMapName, ["namespace"] = ns },
+        ["metadata"] = new JsonObject
+        {
+            ["name"] = ControllerConfig.ConfigMapName,
+            ["namespace"] = ns,
+            ["labels"] = new JsonObject { [ControllerConfig.SelectorLabel] = "true" },
+        },
         ["data"] = new JsonObject { [ControllerConfig.DataKey] = yaml },
     }.ToJsonString();
 

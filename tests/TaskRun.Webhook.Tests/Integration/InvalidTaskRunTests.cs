@@ -64,7 +64,8 @@ public sealed class InvalidTaskRunTests(WebhookFixture fixture)
             SchemaItem("spec.files", "name"), SchemaItem("spec.markdownFiles", "filename"), ["253"]),
         ["file names unique"] = new(
             t => File(t, 1, "v2")["name"] = "task.md", t => File(t, 1, "v1")["filename"] = "task.md",
-            "spec.files[1].name", "spec.markdownFiles[1].filename", ["\"task.md\" is already used by spec.files[0]"]),
+            "spec.files[1].name", "spec.markdownFiles[1].filename", ["\"task.md\" is already used by spec.files[0]"],
+            ["\"task.md\" is already used by spec.markdownFiles[0]"]),
         ["file type in the enum"] = new(
             t => File(t, 0, "v2")["type"] = "binary", t => File(t, 0, "v1")["fileType"] = "binary",
             SchemaItem("spec.files", "type"), SchemaItem("spec.markdownFiles", "fileType"), ["\"binary\"", "\"acceptance-criteria\""]),
@@ -171,7 +172,7 @@ public sealed class InvalidTaskRunTests(WebhookFixture fixture)
         {
             "taskId immutable" => (Set(changed, "taskId", 43), new[] { "taskId is immutable (it was 42)" }),
             "serviceName immutable" => (Set(changed, "serviceName", "payments"), new[] { "serviceName is immutable (it was \"billing\")" }),
-            _ => (SetAttempt(changed, version, 2), new[] { "may not decrease (from 3 to 2)" }),
+            _ => (SetAttempt(changed, version, 2), new[] { (version == "v2" ? "retry.attempt" : "retryAttempt") + " may not decrease (from 3 to 2)" }),
         };
         var dryRun = await fixture.KubectlWithInputAsync(changed.ToJsonString(), "apply", "--dry-run=server", "-f", "-");
         var real = await fixture.KubectlWithInputAsync(changed.ToJsonString(), "apply", "-f", "-");

@@ -11,12 +11,16 @@ internal static class Manifests
     public const string V2Resource = "taskruns.v2.orchestrator.io";
     public const string SampleName = "auth-service-task-1001";
 
-    /// <summary>deploy/samples/&lt;file&gt; as text, moved into <paramref name="ns"/>.</summary>
-    public static string Sample(string file, string ns) =>
-        File.ReadAllText(RepositoryPaths.InRoot("deploy", "samples", file)).Replace("namespace: orchestrator", $"namespace: {ns}", StringComparison.Ordinal);
+    /// <summary>deploy/samples/&lt;file&gt; as shipped: it names no namespace, so a user applies it with <c>-n</c>.</summary>
+    public static string Sample(string file) => File.ReadAllText(RepositoryPaths.InRoot("deploy", "samples", file));
 
-    /// <summary>A sample as JSON (read with the same YAML typing the config parser uses).</summary>
-    public static JsonObject SampleJson(string file, string ns) => YamlToJson.Parse(Sample(file, ns))!.AsObject();
+    /// <summary>A sample as JSON (read with the same YAML typing the config parser uses), placed in <paramref name="ns"/>.</summary>
+    public static JsonObject SampleJson(string file, string ns)
+    {
+        var sample = YamlToJson.Parse(Sample(file))!.AsObject();
+        sample["metadata"]!["namespace"] = ns;
+        return sample;
+    }
 
     /// <summary>The seed's v1 example with everything the webhook defaults left out: no labels, priority, types or attempt.</summary>
     public static JsonObject MinimalV1(string ns, string name = "minimal")

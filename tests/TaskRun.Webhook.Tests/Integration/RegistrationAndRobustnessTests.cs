@@ -32,7 +32,7 @@ public sealed class RegistrationAndRobustnessTests(WebhookFixture fixture)
         Assert.Null(conversion["webhook"]!["clientConfig"]!["service"]);
 
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("twice");
-        var applied = await fixture.KubectlWithInputAsync(Sample("taskrun-v1.yaml", ns), "apply", "-f", "-");
+        var applied = await fixture.KubectlWithInputAsync(Sample("taskrun-v1.yaml"), "apply", "-n", ns, "-f", "-");
         Assert.True(applied.Succeeded, applied.ToString());
     }
 
@@ -65,7 +65,7 @@ public sealed class RegistrationAndRobustnessTests(WebhookFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, plainResponse.StatusCode);
 
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("after-malformed");
-        var applied = await fixture.KubectlWithInputAsync(Sample("taskrun-v1.yaml", ns), "apply", "-f", "-");
+        var applied = await fixture.KubectlWithInputAsync(Sample("taskrun-v1.yaml"), "apply", "-n", ns, "-f", "-");
         Assert.True(applied.Succeeded, applied.ToString());
         Assert.Equal("orchestrator.io/v1", (string?)(await fixture.GetAsync(V1Resource, ns, SampleName))["apiVersion"]);
     }

@@ -17,7 +17,7 @@ public sealed class SampleApplyTests(WebhookFixture fixture)
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("sample");
         var manifest = SampleJson("taskrun-v1.yaml", ns);
 
-        var applied = await fixture.KubectlWithInputAsync(Sample("taskrun-v1.yaml", ns), "apply", "-f", "-");
+        var applied = await fixture.KubectlWithInputAsync(Sample("taskrun-v1.yaml"), "apply", "-n", ns, "-f", "-");
 
         Assert.True(applied.Succeeded, applied.ToString());
         Assert.Contains($"taskrun.orchestrator.io/{SampleName} created", applied.StandardOutput, StringComparison.Ordinal);
@@ -33,6 +33,19 @@ public sealed class SampleApplyTests(WebhookFixture fixture)
         AssertJsonEqual(v2Sample["spec"], asV2["spec"]);
         AssertJsonEqual(v2Sample["metadata"]!["labels"], asV2["metadata"]!["labels"]);
         Assert.Equal(asV1["metadata"]!["uid"]!.ToString(), asV2["metadata"]!["uid"]!.ToString());
+    }
+
+    [Theory]
+    [InlineData("taskrun-v1.yaml")]
+    [InlineData("taskrun-v2.yaml")]
+    public async Task Each_sample_installs_into_the_namespace_given_with_kubectl_apply_n(string file)
+    {
+        var ns = await fixture.Kubernetes.CreateNamespaceAsync("team-a");
+
+        var applied = await fixture.KubectlWithInputAsync(Sample(file), "apply", "-n", ns, "-f", "-");
+
+        Assert.True(applied.Succeeded, applied.ToString());
+        Assert.Equal(ns, (string?)(await fixture.GetAsync(V2Resource, ns, SampleName))["metadata"]!["namespace"]);
     }
 
     [Fact]
@@ -61,7 +74,7 @@ public sealed class SampleApplyTests(WebhookFixture fixture)
     public async Task Applying_twice_is_unchanged_and_kubectl_diff_is_empty(string which)
     {
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("reapply");
-        var (manifest, name) = which == "minimal" ? (MinimalV1(ns).ToJsonString(), "minimal") : (Sample("taskrun-v1.yaml", ns), SampleName);
+        var (manifest, name) = which == "minimal" ? (MinimalV1(ns).ToJsonString(), "minimal") : (SampleJson("taskrun-v1.yaml", ns).ToJsonString(), SampleName);
 
         var first = await fixture.KubectlWithInputAsync(manifest, "apply", "-f", "-");
         var resourceVersion = (string?)(await fixture.GetAsync(V2Resource, ns, name))["metadata"]!["resourceVersion"];
@@ -82,7 +95,7 @@ public sealed class SampleApplyTests(WebhookFixture fixture)
     public async Task Two_server_side_applies_in_a_row_keep_the_resourceVersion(string which)
     {
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("ssa");
-        var (manifest, name) = which == "minimal" ? (MinimalV1(ns).ToJsonString(), "minimal") : (Sample("taskrun-v1.yaml", ns), SampleName);
+        var (manifest, name) = which == "minimal" ? (MinimalV1(ns).ToJsonString(), "minimal") : (SampleJson("taskrun-v1.yaml", ns).ToJsonString(), SampleName);
 
         var first = await fixture.KubectlWithInputAsync(manifest, "apply", "--server-side", "--field-manager=gitops", "-f", "-");
         var afterFirst = (string?)(await fixture.GetAsync(V2Resource, ns, name))["metadata"]!["resourceVersion"];

@@ -40,6 +40,7 @@ public sealed class V2FieldsThroughV1Tests(WebhookFixture fixture) : IAsyncLifet
         spec["retry"] = new JsonObject { ["attempt"] = 1, ["maxRetries"] = 5 };
         spec["agent"] = new JsonObject { ["image"] = "ghcr.io/org/agent:2", ["resources"] = new JsonObject { ["limits"] = new JsonObject { ["memory"] = "8Gi" } } };
         spec["cancel"] = false;
+        spec["dependsOn"] = new JsonArray("api", "schema");
         return taskRun;
     }
 
@@ -53,7 +54,7 @@ public sealed class V2FieldsThroughV1Tests(WebhookFixture fixture) : IAsyncLifet
         var asV1 = await fixture.GetAsync(V1Resource, ns, "patched");
         var carried = JsonNode.Parse((string)asV1["metadata"]!["annotations"]!["orchestrator.io/v2-spec"]!)!;
         SampleApplyTests.AssertJsonEqual(
-            JsonNode.Parse("""{"timeoutSeconds":3600,"agent":{"image":"ghcr.io/org/agent:2","resources":{"limits":{"memory":"8Gi"}}},"cancel":false,"retry":{"maxRetries":5}}"""),
+            JsonNode.Parse("""{"timeoutSeconds":3600,"agent":{"image":"ghcr.io/org/agent:2","resources":{"limits":{"memory":"8Gi"}}},"cancel":false,"dependsOn":["api","schema"],"retry":{"maxRetries":5}}"""),
             carried);
         var patched = await fixture.KubectlAsync("patch", V1Resource, "patched", "-n", ns, "--type=merge", "-p", """{"spec":{"priority":"critical","retryAttempt":2}}""");
         Assert.True(patched.Succeeded, patched.ToString());
@@ -64,6 +65,7 @@ public sealed class V2FieldsThroughV1Tests(WebhookFixture fixture) : IAsyncLifet
         Assert.Equal(5, (int?)spec["retry"]!["maxRetries"]);
         Assert.Equal(2, (int?)spec["retry"]!["attempt"]);
         Assert.Equal("critical", (string?)spec["priority"]);
+        Assert.Equal(["api", "schema"], spec["dependsOn"]!.AsArray().Select(n => (string?)n));
         Assert.Equal("ghcr.io/org/agent:2", (string?)spec["agent"]!["image"]);
         Assert.Equal("8Gi", (string?)spec["agent"]!["resources"]!["limits"]!["memory"]);
         Assert.Equal("critical", (string?)after["metadata"]!["labels"]!["priority"]);

@@ -12,6 +12,8 @@ using Xunit;
 namespace TaskRun.Webhook.Tests.Observability;
 
 /// <summary>What the webhook tells its operators about each review: a log line, a span, and metrics.</summary>
+// Not in parallel with each other: both listen to the webhook's process-wide ActivitySource.
+[Collection("webhook spans")]
 public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory directory = new();
@@ -46,6 +48,9 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
         var (mutateUid, validateUid) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
         await PostAsync("/mutate", WithUid("mutate-create-from-v1.json", mutateUid));
         await PostAsync("/validate", WithUid("validate-create-from-v1.json", validateUid));
+        // The line is written after the response is flushed: wait for it rather than race it.
+        await LoggedAsync(e => Property(e, "Uid") == mutateUid);
+        await LoggedAsync(e => Property(e, "Uid") == validateUid);
 
         var mutated = Assert.Single(logs.Events, e => Property(e, "Uid") == mutateUid);
         Assert.Equal(LogEventLevel.Information, mutated.Level);
@@ -73,12 +78,37 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
         var uid = Guid.NewGuid().ToString();
         await PostAsync("/convert", WithUid("conversion-v1-to-v2.json", uid));
         using var bad = await PostAsync("/validate", "{");
+        await LoggedAsync(e => Property(e, "StatusCode") == "400");
 
         var span = Assert.Single(spans, s => (string?)s.GetTagItem("k8s.admission.uid") == uid);
         Assert.Equal("conversion", span.DisplayName);
         Assert.Equal("converted", span.GetTagItem("webhook.result"));
         var warning = Assert.Single(logs.Events, e => Property(e, "StatusCode") == "400");
         Assert.Equal(LogEventLevel.Warning, warning.Level);
+    }
+
+    [Fact]
+    public async Task Metrics_after_every_kind_of_request_pass_promtool_check()
+    {
+        await PostAsync("/mutate", WithUid("mutate-create-from-v1.json", Guid.NewGuid().ToString()));
+        await PostAsync("/validate", WithUid("validate-create-from-v1.json", Guid.NewGuid().ToString()));
+        await PostAsync("/convert", WithUid("conversion-v1-to-v2.json", Guid.NewGuid().ToString()));
+        using var bad = await PostAsync("/validate", "{");
+        using var http = new HttpClient();
+
+        var text = await http.GetStringAsync(new Uri(webhook.HealthUri, "/metrics"));
+        var check = await TaskRun.Testing.Promtool.CheckMetricsAsync(text);
+
+        Assert.True(check.Succeeded && check.StandardError.Trim().Length == 0, check.ToString());
+        Assert.Contains("taskrun_webhook_requests_total{endpoint=\"mutate\"", text, StringComparison.Ordinal);
+    }
+
+    private async Task LoggedAsync(Func<LogEvent, bool> predicate)
+    {
+        for (var waited = 0; waited < 100 && !logs.Events.Any(predicate); waited++)
+        {
+            await Task.Delay(50);
+        }
     }
 
     private async Task<HttpResponseMessage> PostAsync(string path, string body)

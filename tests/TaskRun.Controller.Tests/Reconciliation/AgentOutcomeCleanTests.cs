@@ -4,7 +4,7 @@ using Xunit;
 
 namespace TaskRun.Controller.Tests.Reconciliation;
 
-public sealed class AgentMessageCleanTests
+public sealed class AgentOutcomeCleanTests
 {
     [Theory]
     [InlineData("done", "done")]
@@ -14,14 +14,14 @@ public sealed class AgentMessageCleanTests
     [InlineData("bell\u0007 and nul\u0000", "bell and nul")]
     [InlineData("Grüße 世界 🚀", "Grüße 世界 🚀")]
     public void Control_and_format_characters_are_removed_and_whitespace_collapses(string message, string expected) =>
-        Assert.Equal(expected, AgentMessageReader.Clean(message));
+        Assert.Equal(expected, AgentOutcomeReader.Clean(message));
 
     [Theory]
     [InlineData(null)]
     [InlineData("")]
     [InlineData(" \n\t ")]
     [InlineData("\u001b\u0007")]
-    public void Nothing_left_is_null(string? message) => Assert.Null(AgentMessageReader.Clean(message));
+    public void Nothing_left_is_null(string? message) => Assert.Null(AgentOutcomeReader.Clean(message));
 
     [Fact]
     public void A_long_message_is_cut_to_1_KiB_at_a_character_boundary()
@@ -29,18 +29,18 @@ public sealed class AgentMessageCleanTests
         // 1023 ASCII bytes, then a 4-byte emoji that would cross the limit.
         var message = new string('a', 1023) + "🚀 tail";
 
-        var clean = AgentMessageReader.Clean(message)!;
+        var clean = AgentOutcomeReader.Clean(message)!;
 
         Assert.Equal(new string('a', 1023), clean);
-        Assert.True(Encoding.UTF8.GetByteCount(clean) <= AgentMessageReader.MaxBytes);
+        Assert.True(Encoding.UTF8.GetByteCount(clean) <= AgentOutcomeReader.MaxBytes);
     }
 
     [Fact]
     public void Multi_byte_text_fills_up_to_the_limit()
     {
-        var clean = AgentMessageReader.Clean(new string('é', 2000))!;
+        var clean = AgentOutcomeReader.Clean(new string('é', 2000))!;
 
-        Assert.Equal(AgentMessageReader.MaxBytes, Encoding.UTF8.GetByteCount(clean));
+        Assert.Equal(AgentOutcomeReader.MaxBytes, Encoding.UTF8.GetByteCount(clean));
         Assert.Equal(512, clean.Length);
     }
 }

@@ -1,0 +1,3 @@
+module taskrun.local/local-model
+
+go 1.19

@@ -1,0 +1,23 @@
+using TaskRun.Controller.Notifications;
+using TaskRun.Core.Api;
+
+namespace TaskRun.Controller.Reconciliation;
+
+/// <summary>
+/// Every status write that changes the phase also records the transition's notification in that same write
+/// (see <see cref="TransitionNotifications"/>); <see cref="NotificationDispatcher"/> delivers it later.
+/// </summary>
+public sealed partial class TaskRunReconciler
+{
+    /// <summary>Told how many undelivered notifications a write had to drop to stay within the status bound.</summary>
+    public Action<int>? NotificationsDropped { get; set; }
+
+    private void RecordTransition(V2TaskRun taskRun, TaskRunStatus next)
+    {
+        var dropped = TransitionNotifications.Record(taskRun, next, config().Notifications, time.GetUtcNow().UtcDateTime);
+        if (dropped > 0)
+        {
+            NotificationsDropped?.Invoke(dropped);
+        }
+    }
+}

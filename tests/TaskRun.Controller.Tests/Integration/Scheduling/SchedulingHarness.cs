@@ -1,0 +1,62 @@
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+using TaskRun.Controller.Hosting;
+using TaskRun.Controller.Runtime;
+
+namespace TaskRun.Controller.Tests.Integration.Scheduling;
+
+/// <summary>A real controller over every namespace of the scheduling cluster, with the live config, as the host wires it.</summary>
+internal sealed class SchedulingHarness : IAsyncDisposable
+{
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task running;
+
+    public SchedulingHarness(SchedulingCluster cluster)
+    {
+        Client = new Kubernetes(cluster.ControlPlane.ClientConfiguration());
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        Metrics = new ControllerMetrics(Registry);
+        LiveConfig = new LiveConfig(Client, SchedulingCluster.SystemNamespace, Metrics, NullLogger<LiveConfig>.Instance);
+        Controller = new TaskRunController(Client, new ControllerOptions { WatchNamespace = null }, () => LiveConfig.Current, Metrics, TimeProvider.System, NullLoggerFactory.Instance);
+        LiveConfig.Source.Changed += (_, _) => Controller.ConfigChanged();
+        var configWatch = LiveConfig.Source.RunAsync(stop.Token);
+        running = Task.WhenAll(configWatch, Task.Run(async () =>
+        {
+            await LiveConfig.Source.WaitForSyncAsync(stop.Token);
+            await Controller.RunAsync(stop.Token);
+        }));
+    }
+
+    public Kubernetes Client { get; }
+
+    public ControllerMetrics Metrics { get; }
+
+    public Prometheus.CollectorRegistry Registry { get; }
+
+    public async Task<string> MetricsTextAsync()
+    {
+        using var stream = new MemoryStream();
+        await Registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public LiveConfig LiveConfig { get; }
+
+    public TaskRunController Controller { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        try
+        {
+            await running.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Controller.Dispose();
+        Client.Dispose();
+        stop.Dispose();
+    }
+}
