@@ -59,7 +59,12 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
         {
             ["apiVersion"] = "v1",
             ["kind"] = "ConfigMap",
-            ["metadata"] = new JsonObject { ["name"] = ControllerConfig.ConfigMapName, ["namespace"] = fixture.ConfigNamespace },
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = ControllerConfig.ConfigMapName,
+                ["namespace"] = fixture.ConfigNamespace,
+                ["labels"] = new JsonObject { [ControllerConfig.SelectorLabel] = "true" },
+            },
             ["data"] = new JsonObject { ["config.yml"] = "job:\n  backoffLimit: 1\n" },
         }.ToJsonString();
 
