@@ -59,17 +59,25 @@ node_owner_alive() {
   pid_alive "${pid:-}" && tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$owner/"
 }
 
+# NODE_WAIT_SECONDS (default 0): how long to wait for another instance's node to stop before giving up.
 node_claim() {
   mkdir -p "$NODE_STATE_DIR"
-  local lock_fd owner
+  local lock_fd owner deadline=$((SECONDS + ${NODE_WAIT_SECONDS:-0})) said=0
   exec {lock_fd}>"$NODE_STATE_DIR/node.lock"
-  flock "$lock_fd"
-  owner=$(cat "$NODE_OWNER_FILE" 2>/dev/null || true)
-  if [[ -n $owner && $owner != "$CP_DIR" ]] && node_owner_alive; then
-    exec {lock_fd}>&-
-    die "a local node already runs on this machine (instance $owner; one node per machine). Stop it first:
+  while true; do
+    flock "$lock_fd"
+    owner=$(cat "$NODE_OWNER_FILE" 2>/dev/null || true)
+    [[ -n $owner && $owner != "$CP_DIR" ]] && node_owner_alive || break
+    flock -u "$lock_fd"
+    if ((SECONDS >= deadline)); then
+      exec {lock_fd}>&-
+      die "a local node already runs on this machine (instance $owner; one node per machine). Stop it first:
   CONTROL_PLANE_DIR=$owner hack/control-plane.sh down      (or hack/local-down.sh if it is .local/control-plane)"
-  fi
+    fi
+    ((said)) || log "waiting up to ${NODE_WAIT_SECONDS}s for the node of $owner to stop (one node per machine)"
+    said=1
+    sleep 5
+  done
   # A dead owner's leftovers (the bridge, empty kubepods cgroups) are machine-wide: clear them.
   node_remove_machine_state
   echo "$CP_DIR" >"$NODE_OWNER_FILE"
@@ -340,7 +348,10 @@ remove_created_fixed_paths() {
       /var/lib/kubelet)
         rm -f /var/lib/kubelet/device-plugins/kubelet.sock /var/lib/kubelet/device-plugins/DEPRECATION
         rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true ;;
-      /var/lib/cni) rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true ;;
+      /var/lib/cni)
+        # Results of sandboxes stopped without a CNI DEL (the node is stopped by killing its containers).
+        rm -f /var/lib/cni/results/taskrun-local-* /var/lib/cni/results/cni-loopback-*
+        rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true ;;
       /run/containerd) rmdir /run/containerd/s /run/containerd 2>/dev/null || true ;;
     esac
   done <"$NODE_DIR/created-paths"

@@ -60,17 +60,17 @@ public sealed class TaskRunCrudTests(KubernetesFixture fixture)
     {
         var ns = await fixture.CreateNamespaceAsync();
         var created = await TaskRunObjects.CreateAsync(fixture.Client, TaskRunObjects.Sample("columns", ns));
-        created.Status = new TaskRunStatus { Phase = Phases.Running, Attempt = 1, JobName = "columns-run-1" };
+        created.Status = new TaskRunStatus { Phase = Phases.Running, Attempt = 1, JobName = "columns-run-1", TotalCostUsd = 0.42 };
         await TaskRunObjects.ReplaceStatusAsync(fixture.Client, created);
 
         var result = await fixture.KubectlAsync("get", "otr", "-n", ns);
 
         Assert.True(result.Succeeded, result.ToString());
         var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["NAME", "TASK", "SERVICE", "PRIORITY", "PHASE", "ATTEMPT", "JOB", "AGE"],
+        Assert.Equal(["NAME", "TASK", "SERVICE", "PRIORITY", "PHASE", "ATTEMPT", "JOB", "COST", "AGE"],
             lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         var row = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["columns", "1001", "auth-service", "high", "Running", "1", "columns-run-1"], row[..7]);
+        Assert.Equal(["columns", "1001", "auth-service", "high", "Running", "1", "columns-run-1", "0.42"], row[..8]);
     }
 
     [Fact]

@@ -126,7 +126,9 @@ public sealed class LocalCluster
         await ProcessWatchdog.RunWhenThisProcessEndsAsync(
             $"CONTROL_PLANE_DIR='{directory}' bash '{script}' down && rm -f '{directory}.watchdog.log'", $"{directory}.watchdog.log");
         var up = await ProcessRunner.RunAsync("bash", [script, "up", "--node"],
-            new Dictionary<string, string> { ["CONTROL_PLANE_DIR"] = directory }, timeout: TimeSpan.FromMinutes(40));
+            // One node per machine: another test run's node (e.g. a second checkout) is waited for, not fought.
+            new Dictionary<string, string> { ["CONTROL_PLANE_DIR"] = directory, ["NODE_WAIT_SECONDS"] = "900" },
+            timeout: TimeSpan.FromMinutes(60));
         if (!up.Succeeded)
         {
             throw new InvalidOperationException($"the local node did not start (hack/control-plane.sh up --node, CONTROL_PLANE_DIR={directory}):\n{up}");

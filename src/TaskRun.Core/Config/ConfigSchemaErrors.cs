@@ -31,10 +31,14 @@ internal static class ConfigSchemaErrors
         {
             var segments = Segments(location.Key);
             var key = segments.Count == 0 ? ControllerConfig.DataKey : string.Join('.', segments);
-            var unknown = location.SelectMany(d => d.Errors!.Keys).Any(keyword => keyword is "" or "false");
+            var keywords = location.SelectMany(d => d.Errors!.Keys).ToList();
+            var unknown = keywords.Any(keyword => keyword is "" or "false");
+            var missing = keywords.Contains("required") ? MissingKeys(schema, document, segments) : [];
             errors.Add(new ConfigError(key, unknown
                 ? UnknownKey(schema, segments)
-                : $"is {Found(document, segments)}; expected {Expected(schema, At(schema, segments), key)}"));
+                : missing.Count > 0
+                    ? $"lacks the required key{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}; add {(missing.Count > 1 ? "them" : "it")}"
+                    : $"is {Found(document, segments)}; expected {Expected(schema, At(schema, segments), key)}"));
         }
 
         return errors;
@@ -146,7 +150,18 @@ internal static class ConfigSchemaErrors
         return node;
     }
 
-    private static string Found(JsonNode document, List<string> segments)
+    /// <summary>The keys the schema requires at this place that the document does not have.</summary>
+    private static List<string> MissingKeys(JsonObject schema, JsonNode document, List<string> segments)
+    {
+        var required = (Resolve(schema, At(schema, segments))?["required"] as JsonArray)?.Select(k => (string?)k).OfType<string>() ?? [];
+        var present = Value(document, segments) as JsonObject;
+        return [.. required.Where(k => present?.ContainsKey(k) != true)];
+    }
+
+    private static string Found(JsonNode document, List<string> segments) =>
+        Value(document, segments)?.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) ?? "null";
+
+    private static JsonNode? Value(JsonNode document, List<string> segments)
     {
         JsonNode? node = document;
         foreach (var segment in segments)
@@ -159,7 +174,7 @@ internal static class ConfigSchemaErrors
             };
         }
 
-        return node?.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) ?? "null";
+        return node;
     }
 
     private static List<string> Segments(string pointer) =>

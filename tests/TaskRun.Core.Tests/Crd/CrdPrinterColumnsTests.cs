@@ -39,11 +39,11 @@ public sealed class CrdPrinterColumnsTests
 
     [Theory]
     [MemberData(nameof(Versions))]
-    public void Only_the_message_is_left_to_wide_output(string version)
+    public void Only_the_reason_and_message_are_left_to_wide_output(string version)
     {
         var wide = Columns(version).Where(c => c["priority"]?.ToJsonString() is { } priority && priority != "0").Select(c => (string?)c["name"]);
 
-        Assert.Equal(["Message"], wide);
+        Assert.Equal(["Reason", "Message"], wide);
     }
 
     [Theory]
