@@ -41,6 +41,32 @@ public sealed class ReleaseTests(KubernetesFixture fixture) : IDisposable
         await ServerDryRun.EveryObjectAsync(fixture, await ReleaseAsync(RepositoryPaths.InRoot("hack", "release.sh"), Version, agentImage: null),
             ["Certificate", "Issuer", "PodDisruptionBudget"]);
 
+    /// <summary>The release is deploy/default: only the two container images and the config's agent image differ.</summary>
+    [Fact]
+    public async Task The_release_differs_from_deploy_default_only_in_the_pinned_images()
+    {
+        var released = await ReleaseAsync(RepositoryPaths.InRoot("hack", "release.sh"), Version, "registry.example.com/claude-code:9.8.7");
+        var defaults = await RenderAsync();
+
+        Assert.Equal(defaults.Count, released.Count);
+        for (var i = 0; i < defaults.Count; i++)
+        {
+            var expected = defaults[i].DeepClone().AsObject();
+            if (Kind(expected) == "Deployment")
+            {
+                var container = expected["spec"]!["template"]!["spec"]!["containers"]![0]!;
+                container["image"] = ((string)container["image"]!).Replace(":latest", $":{Version}", StringComparison.Ordinal);
+            }
+            else if (Kind(expected) == "ConfigMap" && Name(expected) == "taskrun-controller-config")
+            {
+                expected["data"]!["config.yaml"] = ((string)expected["data"]!["config.yaml"]!)
+                    .Replace("ghcr.io/5dlabs/platform/claude-code:latest", "registry.example.com/claude-code:9.8.7", StringComparison.Ordinal);
+            }
+
+            Assert.True(JsonNode.DeepEquals(expected, released[i]), $"{Kind(expected)}/{Name(expected)} differs:\n{released[i].ToJsonString()}");
+        }
+    }
+
     [Theory]
     [InlineData("v1.4.0")]
     [InlineData("1.4")]
