@@ -60,28 +60,8 @@ public sealed class KustomizeTests(KubernetesFixture fixture, ITestOutputHelper 
         }
     }
 
-    private async Task DryRunEveryObjectAsync(IReadOnlyList<JsonObject> objects, IEnumerable<string> kindsUnknownToTheServer)
-    {
-        // The namespace must exist for a dry run of what goes in it.
-        var ns = Single(objects, "Namespace");
-        var created = await fixture.KubectlWithInputAsync(ns.ToJsonString(), "apply", "-f", "-");
-        Assert.True(created.Succeeded, created.ToString());
-
-        var skipped = new List<string>();
-        foreach (var obj in objects)
-        {
-            var result = await fixture.KubectlWithInputAsync(obj.ToJsonString(), "apply", "--dry-run=server", "-f", "-");
-            if (!result.Succeeded && result.StandardError.Contains("no matches for kind", StringComparison.Ordinal))
-            {
-                skipped.Add(Kind(obj));
-                continue;
-            }
-
-            Assert.True(result.Succeeded, $"{Kind(obj)}/{Name(obj)} was refused:\n{result}");
-        }
-
-        Assert.Equal(kindsUnknownToTheServer.Order(), skipped.Distinct().Order());
-    }
+    private Task DryRunEveryObjectAsync(IReadOnlyList<JsonObject> objects, IEnumerable<string> kindsUnknownToTheServer) =>
+        ServerDryRun.EveryObjectAsync(fixture, objects, kindsUnknownToTheServer);
 
     [Fact]
     public async Task Certificate_Service_webhook_configurations_and_CRD_conversion_agree_on_names()
