@@ -385,25 +385,43 @@ public sealed partial class TaskRunReconciler(
     /// </summary>
     private async Task<ReconcileResult> FailTerminalAsync(V2TaskRun taskRun, int run, string reason, string message, CancellationToken cancellationToken)
     {
+        if (await WriteFailedAsync(taskRun, run, reason, message, cancellationToken))
+        {
+            logger.LogWarning("TaskRun failed at run {Attempt} ({Reason}): {Message}", run, reason, message);
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// Writes the TaskRun Failed with <paramref name="reason"/> and records one Warning Event, unless it already
+    /// says exactly that. With a <paramref name="run"/>, the status names that run and drops a scheduled retry.
+    /// False when there was nothing to write.
+    /// </summary>
+    private async Task<bool> WriteFailedAsync(V2TaskRun taskRun, int? run, string reason, string message, CancellationToken cancellationToken)
+    {
         var current = taskRun.Status;
         if (current?.Phase == Phases.Failed && current.Message == message)
         {
-            return ReconcileResult.Done;
+            return false;
         }
 
         var now = time.GetUtcNow().UtcDateTime;
         var status = Copy(current ?? new TaskRunStatus());
         status.Phase = Phases.Failed;
         status.Message = message;
-        status.Attempt = run;
-        status.NextRetryTime = null;
+        if (run is not null)
+        {
+            status.Attempt = run;
+            status.NextRetryTime = null;
+        }
+
         status.CompletionTime = now;
         status.ObservedRetryAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
         status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "False", reason, message, taskRun.Metadata.Generation, now);
         await WriteStatusAsync(taskRun, status, cancellationToken);
         await events.RecordAsync(taskRun, EventRecorder.Warning, reason, message, cancellationToken);
-        logger.LogWarning("TaskRun failed at run {Attempt} ({Reason}): {Message}", run, reason, message);
-        return ReconcileResult.Done;
+        return true;
     }
 
     private static string NameTaken(string kind, string ns, string name) =>
@@ -419,21 +437,11 @@ public sealed partial class TaskRunReconciler(
         var message = stopped
             ? $"invalid spec under the current config, so the active Job {current!.JobName} of run {current.Attempt} was stopped: {validation.Summary()}"
             : $"invalid spec, no Job created: {validation.Summary()}";
-        if (current?.Phase == Phases.Failed && current.Message == message)
+        if (await WriteFailedAsync(taskRun, run: null, ConditionReasons.InvalidSpec, message, cancellationToken))
         {
-            return ReconcileResult.Done;
+            logger.LogWarning("TaskRun has an invalid spec; no Job created: {Errors}", validation.Summary());
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
-        var status = Copy(current ?? new TaskRunStatus());
-        status.Phase = Phases.Failed;
-        status.Message = message;
-        status.CompletionTime = now;
-        status.ObservedRetryAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
-        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "False", ConditionReasons.InvalidSpec, message, taskRun.Metadata.Generation, now);
-        await WriteStatusAsync(taskRun, status, cancellationToken);
-        await events.RecordAsync(taskRun, EventRecorder.Warning, ConditionReasons.InvalidSpec, message, cancellationToken);
-        logger.LogWarning("TaskRun has an invalid spec; no Job created: {Errors}", validation.Summary());
         return ReconcileResult.Done;
     }
 
