@@ -1,10 +1,9 @@
 using k8s;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
 using TaskRun.Controller;
 using TaskRun.Controller.Hosting;
+using TaskRun.Core.Observability;
 
 // Wiring only: settings are validated before anything starts.
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -34,25 +33,17 @@ builder.Services.AddSingleton(sp => new LeaderElection(sp.GetRequiredService<IKu
     settings.LeaderElection, sp.GetRequiredService<ControllerMetrics>(), sp.GetRequiredService<ILogger<LeaderElection>>()));
 builder.Services.AddSingleton<ControllerService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ControllerService>());
-var tracesUrl = TaskRun.Core.Observability.OtlpEndpoints.TracesUrl(
-    Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"), Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
-builder.Services.AddOpenTelemetry()
-    .ConfigureResource(resource => resource.AddService(Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is { Length: > 0 } name ? name : "taskrun-controller"))
-    .WithTracing(tracing =>
-    {
-        tracing.AddSource(Telemetry.SourceName);
-        // Spans leave the process only when an OTLP endpoint is set; OTLP/HTTP to <endpoint>/v1/traces.
-        if (tracesUrl is not null)
-        {
-            tracing.AddOtlpExporter(otlp =>
-            {
-                otlp.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
-                otlp.Endpoint = tracesUrl;
-            });
-        }
-    });
+// Spans go to the target the OTEL_* variables name; without them, to the config's telemetry.* target, switched
+// when the config changes (README, "Tracing").
+builder.Services.AddSingleton(sp => new ProcessTracing(
+    Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is { Length: > 0 } name ? name : "taskrun-controller",
+    [Telemetry.SourceName], TracesTarget.FromEnvironment(Environment.GetEnvironmentVariable), instrument: null,
+    sp.GetRequiredService<ILogger<ProcessTracing>>()));
 
 var app = builder.Build();
+var tracing = app.Services.GetRequiredService<ProcessTracing>();
+var liveConfig = app.Services.GetRequiredService<LiveConfig>();
+liveConfig.Source.Changed += (_, e) => _ = tracing.Apply(e.Config.Telemetry);
 app.MapGet("/healthz", () => Results.Text("ok"));
 // Readiness does not depend on leadership: a standby is healthy and ready to take over.
 // Fail closed: with an invalid stored config and no valid one known, the controller is not ready and starts nothing.

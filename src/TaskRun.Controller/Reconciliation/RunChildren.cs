@@ -173,6 +173,7 @@ public static class RunChildren
         if (config.Telemetry.Enabled && !string.IsNullOrEmpty(config.Telemetry.OtlpEndpoint))
         {
             env.Add(Env("OTEL_EXPORTER_OTLP_ENDPOINT", Core.Observability.OtlpEndpoints.WithScheme(config.Telemetry.OtlpEndpoint)));
+            env.Add(Env("OTEL_EXPORTER_OTLP_PROTOCOL", config.Telemetry.Protocol));
             env.Add(Env("OTEL_SERVICE_NAME", AgentContainerName));
         }
 

@@ -139,10 +139,20 @@ public sealed record WorkspaceConfig
     public string AccessMode { get; init; } = "ReadWriteOnce";
 }
 
+/// <summary>
+/// Where traces go: the agent's (as OTEL_* variables) and, unless their own OTEL_* variables say otherwise, the
+/// controller's and the webhook's (README, "Tracing").
+/// </summary>
 public sealed record TelemetryConfig
 {
+    public const string Grpc = "grpc";
+    public const string HttpProtobuf = "http/protobuf";
+
     public bool Enabled { get; init; } = true;
     public string? OtlpEndpoint { get; init; } = "otel-collector-opentelemetry-collector.telemetry.svc.cluster.local:4317";
+
+    /// <summary>OTLP transport: <c>grpc</c> (port 4317 by convention) or <c>http/protobuf</c> (4318, posted to /v1/traces).</summary>
+    public string Protocol { get; init; } = Grpc;
 }
 
 /// <summary>CloudEvents sent on every TaskRun phase transition; no sinks (the default) means none are sent.</summary>

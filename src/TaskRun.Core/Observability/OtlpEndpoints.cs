@@ -39,7 +39,8 @@ public static class OtlpEndpoints
             : "http://" + endpoint;
     }
 
-    private static Uri Absolute(string value, string name) =>
+    /// <summary>An absolute http(s) URL, or an error that names the setting it came from.</summary>
+    public static Uri Absolute(string value, string name) =>
         Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
             : throw new InvalidOperationException($"{name} is \"{value}\"; it must be an absolute http(s) URL such as http://otel-collector:4318");

@@ -81,6 +81,13 @@ internal sealed class LiveConfig : BackgroundService, ILiveConfig
 
     public bool HasSynced => source.HasSynced;
 
+    /// <summary>A new config (or the built-in defaults) is in effect: for what follows it besides admission, e.g. tracing.</summary>
+    public event EventHandler<ConfigChangedEventArgs>? Changed
+    {
+        add => source.Changed += value;
+        remove => source.Changed -= value;
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => source.RunAsync(stoppingToken);
 
     private void OnChanged(object? sender, ConfigChangedEventArgs e)

@@ -4,12 +4,12 @@ using k8s;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using TaskRun.Core.Observability;
 using TaskRun.Webhook.Admission;
 using TaskRun.Webhook.Config;
 using TaskRun.Webhook.Conversion;
@@ -104,6 +104,7 @@ internal static class WebhookHost
             sockets.MaxWriteBufferSize = MaxReadAheadBytes;
         });
         var app = builder.Build();
+        StartTracing(app);
         MapEndpoints(app);
         return app;
     }
@@ -180,31 +181,30 @@ internal static class WebhookHost
     }
 
     /// <summary>
-    /// Spans go over OTLP/HTTP to <c>&lt;endpoint&gt;/v1/traces</c> only when an endpoint is configured
-    /// (Webhook:OtlpEndpoint, else the standard OTEL_* variables); otherwise nothing listens and they cost nothing.
-    /// Probe and metrics requests make no spans.
+    /// Spans go over OTLP to the target Webhook:OtlpEndpoint or the standard OTEL_* variables name; without them,
+    /// to the config ConfigMap's <c>telemetry.*</c> target, switched when the config changes (with WatchConfig
+    /// off no config is read: only the explicit settings count). Without a target nothing listens and spans cost
+    /// nothing. Probe and metrics requests make no spans.
     /// </summary>
     private static void AddTracing(WebApplicationBuilder builder, WebhookOptions options)
     {
-        var tracesUrl = TaskRun.Core.Observability.OtlpEndpoints.TracesUrl(
-            options.OtlpEndpoint is { Length: > 0 } configured ? configured : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),
-            options.OtlpEndpoint is { Length: > 0 } ? null : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
-        if (tracesUrl is null)
-        {
-            return;
-        }
-
+        var fixedTarget = options.OtlpEndpoint is { Length: > 0 } configured
+            ? new TracesTarget(OtlpEndpoints.TracesUrl(configured, null)!, OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf)
+            : TracesTarget.FromEnvironment(Environment.GetEnvironmentVariable);
         var serviceName = Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is { Length: > 0 } name ? name : "taskrun-webhook";
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName))
-            .WithTracing(tracing => tracing
-                .AddSource(WebhookTelemetry.SourceName)
-                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbeOrMetrics(context.Request.Path))
-                .AddOtlpExporter(otlp =>
-                {
-                    otlp.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
-                    otlp.Endpoint = tracesUrl;
-                }));
+        builder.Services.AddSingleton(services => new ProcessTracing(serviceName, [WebhookTelemetry.SourceName], fixedTarget,
+            tracing => tracing.AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbeOrMetrics(context.Request.Path)),
+            services.GetRequiredService<ILogger<ProcessTracing>>()));
+    }
+
+    /// <summary>Creates the tracing (a fixed target starts exporting now) and lets the live config steer it.</summary>
+    private static void StartTracing(WebApplication app)
+    {
+        var tracing = app.Services.GetRequiredService<ProcessTracing>();
+        if (app.Services.GetService<LiveConfig>() is { } live)
+        {
+            live.Changed += (_, e) => _ = tracing.Apply(e.Config.Telemetry);
+        }
     }
 
     private static bool IsProbeOrMetrics(PathString path) =>

@@ -37,4 +37,26 @@ public sealed class TracingTests(KubernetesFixture fixture)
         Assert.Equal((ns, "auth-service-task-1001"), ((string?)created["namespace"], (string?)created["taskrun"]));
         Assert.Equal(32, ((string?)created["trace_id"])?.Length);
     }
+
+    [Fact]
+    public async Task Without_OTEL_variables_spans_follow_the_configs_telemetry_keys_and_switch_when_the_config_changes()
+    {
+        using var first = new OtlpReceiver();
+        using var second = new OtlpReceiver();
+        var ns = await fixture.CreateNamespaceAsync();
+        await Cluster.WriteConfigAsync(fixture.Client, ns, $"telemetry:\n  otlpEndpoint: \"{first.Endpoint}\"\n  protocol: http/protobuf\n");
+        await using var controller = ControllerProcess.Start(fixture, ns, "config-traced", LeaseTimings.Short,
+            new Dictionary<string, string> { ["OTEL_BSP_SCHEDULE_DELAY"] = "200" });
+        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "first"));
+        await Eventually.HoldsAsync(() => Task.FromResult(first.Received("/v1/traces", "service.name", "taskrun-controller", "reconcile TaskRun")),
+            got => got, "reconcile spans at the first receiver's /v1/traces");
+
+        await Cluster.WriteConfigAsync(fixture.Client, ns, $"telemetry:\n  otlpEndpoint: \"{second.Endpoint}\"\n  protocol: http/protobuf\n");
+        await Eventually.HoldsAsync(() => Task.FromResult(controller.ReadLog().Contains($"OTLP http/protobuf to {second.Endpoint}v1/traces", StringComparison.Ordinal)),
+            got => got, "the controller switched to the second receiver");
+        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "second"));
+        await Eventually.HoldsAsync(() => Task.FromResult(second.Received("/v1/traces", "service.name", "taskrun-controller", "reconcile TaskRun")),
+            got => got, "reconcile spans at the second receiver's /v1/traces");
+        Assert.All(first.Requests.Concat(second.Requests), r => Assert.Equal("/v1/traces", r.Path));
+    }
 }

@@ -89,6 +89,19 @@ public sealed class AgentInvocationTests
         Assert.Null(Env(AgentOf(RunChildren.Job(taskRun, 2, ControllerConfig.Default)), "AGENT_RESUME_SESSION"));
     }
 
+    [Fact]
+    public void The_agent_gets_the_configs_OTLP_target_with_a_scheme_and_its_protocol_or_none_when_telemetry_is_off()
+    {
+        var http = ControllerConfig.Default with { Telemetry = new TelemetryConfig { OtlpEndpoint = "collector.telemetry:4318", Protocol = TelemetryConfig.HttpProtobuf } };
+        var agent = AgentOf(RunChildren.Job(Hostile(), 1, http));
+        Assert.Equal("http://collector.telemetry:4318", Env(agent, "OTEL_EXPORTER_OTLP_ENDPOINT"));
+        Assert.Equal("http/protobuf", Env(agent, "OTEL_EXPORTER_OTLP_PROTOCOL"));
+        Assert.Equal("grpc", Env(AgentOf(RunChildren.Job(Hostile(), 1, ControllerConfig.Default)), "OTEL_EXPORTER_OTLP_PROTOCOL"));
+
+        var off = ControllerConfig.Default with { Telemetry = new TelemetryConfig { Enabled = false } };
+        Assert.DoesNotContain(AgentOf(RunChildren.Job(Hostile(), 1, off)).Env, e => e.Name.StartsWith("OTEL_", StringComparison.Ordinal));
+    }
+
     private static V1Container AgentOf(V1Job job) => job.Spec.Template.Spec.Containers.Single(c => c.Name == RunChildren.AgentContainerName);
 
     private static string? Env(V1Container container, string name) => container.Env.SingleOrDefault(e => e.Name == name)?.Value;

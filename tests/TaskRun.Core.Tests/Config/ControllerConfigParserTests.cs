@@ -224,6 +224,7 @@ public sealed class ControllerConfigParserTests
         { "secrets.name not a DNS name", "secrets:\n  name: My_Secrets\n", "secrets.name", "" },
         { "unknown workspace.accessMode", "workspace:\n  accessMode: ReadWriteSometimes\n", "workspace.accessMode", "" },
         { "telemetry.enabled a number", "telemetry:\n  enabled: 1\n", "telemetry.enabled", "boolean" },
+        { "unknown telemetry.protocol", "telemetry:\n  protocol: http/json\n", "telemetry.protocol", "\"http/json\"" },
         { "unknown agent.permissionMode", "agent:\n  permissionMode: yolo\n", "agent.permissionMode", "" },
         { "agent.apiBaseUrl not a URL", "agent:\n  apiBaseUrl: \"gateway:8080\"\n", "agent.apiBaseUrl", "" },
         { "agent.apiBaseUrl with a newline", "agent:\n  apiBaseUrl: \"https://gw\\nX-Evil: 1\"\n", "agent.apiBaseUrl", "" },

@@ -31,11 +31,12 @@ public sealed class WebhookOptionsTests
     [Fact]
     public async Task Traces_are_exported_over_OTLP_only_when_an_endpoint_is_configured()
     {
+        // With WatchConfig off no config is read: only the explicit setting (or the OTEL_* variables) exports.
         await using var without = WebhookHost.Build(["--Webhook:WatchConfig=false"]);
-        Assert.Null(without.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
+        Assert.Null(without.Services.GetRequiredService<TaskRun.Core.Observability.ProcessTracing>().Current);
 
         await using var with = WebhookHost.Build(["--Webhook:WatchConfig=false", "--Webhook:OtlpEndpoint=http://127.0.0.1:4317"]);
-        Assert.NotNull(with.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
+        Assert.Equal(new Uri("http://127.0.0.1:4317/v1/traces"), with.Services.GetRequiredService<TaskRun.Core.Observability.ProcessTracing>().Current?.Endpoint);
     }
 
     [Fact]

@@ -121,6 +121,24 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Admission_spans_follow_the_configs_telemetry_keys_without_a_restart()
+    {
+        using var receiver = new OtlpReceiver();
+        var applied = await fixture.KubectlWithInputAsync(
+            ConfigMap(fixture.ConfigNamespace, $"telemetry:\n  otlpEndpoint: \"{receiver.Endpoint}\"\n  protocol: http/protobuf\n"), "apply", "-f", "-");
+        Assert.True(applied.Succeeded, applied.ToString());
+        var ns = await fixture.Kubernetes.CreateNamespaceAsync("traced");
+
+        // Admissions go on until the switched exporter has posted one of them (it batches for up to 5 s).
+        await EventuallyAsync(async () =>
+        {
+            await DryRunAsync(TaskRun(ns, "v2", withAgent: false, fileBytes: 10));
+            return receiver.Received("/v1/traces", "service.name", "taskrun-webhook", "admission validate");
+        }, got => got);
+        Assert.All(receiver.Requests, r => Assert.Equal("/v1/traces", r.Path));
+    }
+
+    [Fact]
     public async Task An_invalid_config_that_lands_anyway_is_kept_out_and_reported_with_a_Warning_Event()
     {
         var good = await fixture.KubectlWithInputAsync(ConfigMap(fixture.ConfigNamespace, "limits:\n  maxFileBytes: 1000\n"), "apply", "-f", "-");
