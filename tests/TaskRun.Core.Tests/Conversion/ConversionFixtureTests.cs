@@ -2,12 +2,13 @@ using System.Text.Json.Nodes;
 using TaskRun.Core.Api;
 using TaskRun.Core.Conversion;
 using TaskRun.Core.Serialization;
+using TaskRun.Testing;
 using Xunit;
 
 namespace TaskRun.Core.Tests.Conversion;
 
 /// <summary>
-/// ConversionReview requests captured from a real kube-apiserver 1.20 (see shared/fixtures/apiserver-1.20): every
+/// ConversionReview requests captured from a real kube-apiserver 1.20 (tests/TaskRun.Testing/Fixtures): every
 /// object converts to the desired version, and its metadata (managedFields, creationTimestamp: null, the
 /// last-applied annotation, labels) passes through unchanged.
 /// </summary>
@@ -91,7 +92,7 @@ public sealed class ConversionFixtureTests
 
     private static (string Desired, List<JsonObject> Objects) Load(string fixture)
     {
-        var review = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Conversion", "Fixtures", fixture)))!;
+        var review = JsonNode.Parse(ReviewFixtures.Text(fixture))!;
         Assert.Equal("ConversionReview", (string?)review["kind"]);
         var request = review["request"]!;
         return ((string)request["desiredAPIVersion"]!, request["objects"]!.AsArray().Select(o => o!.AsObject()).ToList());

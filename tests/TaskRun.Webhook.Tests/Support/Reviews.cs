@@ -10,7 +10,7 @@ namespace TaskRun.Webhook.Tests.Support;
 /// <summary>Golden reviews captured from kube-apiserver 1.20 (Fixtures/) and reviews built from objects.</summary>
 internal static class Reviews
 {
-    public static string FixtureText(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
+    public static string FixtureText(string name) => ReviewFixtures.Text(name);
 
     /// <summary>A fixture read the way the endpoint reads a body (the objects stay elements of the parsed body).</summary>
     public static AdmissionRequest AdmissionFixture(string name) =>

@@ -2,23 +2,23 @@ using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 using TaskRun.Core.Config;
+using TaskRun.Testing;
 using Xunit;
 
-namespace TaskRun.Webhook.Tests.Integration;
+namespace TaskRun.Core.Tests.ConfigSource;
 
 /// <summary>
-/// <see cref="ControllerConfigSource"/> (TaskRun.Core, shared with the controller) against the real API server:
-/// list, watch across several server-side watch timeouts, invalid updates, delete and re-create. It watches a
-/// namespace of its own, outside the webhook's, so the config webhook does not stop the invalid update.
+/// <see cref="ControllerConfigSource"/> against the real API server: list, watch across several server-side watch
+/// timeouts, invalid updates, delete and re-create. No config webhook is registered here, so the invalid update
+/// reaches the source.
 /// </summary>
-[Collection(WebhookTests.Name)]
-public sealed class ControllerConfigSourceApiTests(WebhookFixture fixture)
+public sealed class ControllerConfigSourceApiTests(KubernetesFixture kubernetes) : IClassFixture<KubernetesFixture>
 {
     [Fact]
     public async Task Follows_the_ConfigMap_through_watch_restarts_invalid_updates_deletion_and_recreation()
     {
-        var ns = await fixture.Kubernetes.CreateNamespaceAsync("config-source");
-        var client = fixture.Kubernetes.Client;
+        var ns = await kubernetes.CreateNamespaceAsync("config-source");
+        var client = kubernetes.Client;
         var source = new ControllerConfigSource(client, new ControllerConfigSourceOptions
         {
             Namespace = ns,
