@@ -31,14 +31,14 @@ public sealed class SchemaRejectionTests(KubernetesFixture fixture)
     {
         ArgumentNullException.ThrowIfNull(breakSpec);
         var ns = await fixture.CreateNamespaceAsync();
-        var taskRun = TaskRunObjects.Sample("invalid", ns);
+        var taskRun = SeedTaskRun.Build(ns, "invalid");
         breakSpec(taskRun.Spec);
 
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => TaskRunObjects.CreateAsync(fixture.Client, taskRun));
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => TaskRunClient.CreateAsync(fixture.Client, taskRun));
 
         Assert.True(error.Response.StatusCode == HttpStatusCode.UnprocessableEntity, $"{because}: {error.Response.Content}");
         Assert.Contains(field, error.Response.Content, StringComparison.Ordinal);
-        var list = await TaskRunObjects.ListAsync(fixture.Client, ns);
+        var list = await TaskRunClient.ListAsync(fixture.Client, ns);
         Assert.Empty(list.Items);
     }
 }

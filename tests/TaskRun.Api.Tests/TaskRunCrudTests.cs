@@ -14,43 +14,42 @@ public sealed class TaskRunCrudTests(KubernetesFixture fixture)
     public async Task Create_get_list_update_and_delete_a_v2_TaskRun()
     {
         var ns = await fixture.CreateNamespaceAsync();
-        var created = await TaskRunObjects.CreateAsync(fixture.Client, TaskRunObjects.Sample("crud", ns));
+        var created = await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "crud"));
         Assert.False(string.IsNullOrEmpty(created.Metadata.Uid));
         Assert.Equal(1, created.Metadata.Generation);
 
-        var read = await TaskRunObjects.GetAsync(fixture.Client, ns, "crud");
+        var read = Assert.IsType<V2TaskRun>(await TaskRunClient.GetAsync(fixture.Client, ns, "crud"));
         Assert.Equal(1001, read.Spec.TaskId);
-        Assert.Equal(["task.md", "prompt.md"], read.Spec.Files!.Select(f => f.Name));
+        Assert.Equal(["task.md", "design-spec.md", "prompt.md"], read.Spec.Files!.Select(f => f.Name));
 
-        var list = await TaskRunObjects.ListAsync(fixture.Client, ns);
+        var list = await TaskRunClient.ListAsync(fixture.Client, ns);
         Assert.Equal(["crud"], list.Items.Select(t => t.Metadata.Name));
 
         read.Spec.Priority = Priorities.Critical;
-        var updated = await TaskRunObjects.ReplaceAsync(fixture.Client, read);
+        var updated = await TaskRunClient.ReplaceAsync(fixture.Client, read);
         Assert.Equal(Priorities.Critical, updated.Spec.Priority);
         Assert.Equal(2, updated.Metadata.Generation);
 
-        await TaskRunObjects.DeleteAsync(fixture.Client, ns, "crud");
-        var missing = await Assert.ThrowsAsync<HttpOperationException>(() => TaskRunObjects.GetAsync(fixture.Client, ns, "crud"));
-        Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
+        await TaskRunClient.DeleteAsync(fixture.Client, ns, "crud");
+        Assert.Null(await TaskRunClient.GetAsync(fixture.Client, ns, "crud")); // 404
     }
 
     [Fact]
     public async Task Status_subresource_ignores_spec_changes_and_spec_updates_ignore_status()
     {
         var ns = await fixture.CreateNamespaceAsync();
-        var created = await TaskRunObjects.CreateAsync(fixture.Client, TaskRunObjects.Sample("status", ns));
+        var created = await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "status"));
 
         created.Status = new TaskRunStatus { Phase = Phases.Running, Attempt = 1, JobName = "status-run-1" };
         created.Spec.Priority = Priorities.Low;
-        var afterStatus = await TaskRunObjects.ReplaceStatusAsync(fixture.Client, created);
+        var afterStatus = await TaskRunClient.ReplaceStatusAsync(fixture.Client, created);
         Assert.Equal(Phases.Running, afterStatus.Status?.Phase);
         Assert.Equal(Priorities.High, afterStatus.Spec.Priority);
         Assert.Equal(1, afterStatus.Metadata.Generation);
 
         afterStatus.Status = new TaskRunStatus { Phase = Phases.Failed };
         afterStatus.Spec.Priority = Priorities.Low;
-        var afterSpec = await TaskRunObjects.ReplaceAsync(fixture.Client, afterStatus);
+        var afterSpec = await TaskRunClient.ReplaceAsync(fixture.Client, afterStatus);
         Assert.Equal(Priorities.Low, afterSpec.Spec.Priority);
         Assert.Equal(Phases.Running, afterSpec.Status?.Phase);
     }
@@ -59,9 +58,9 @@ public sealed class TaskRunCrudTests(KubernetesFixture fixture)
     public async Task Kubectl_get_otr_shows_the_printer_columns()
     {
         var ns = await fixture.CreateNamespaceAsync();
-        var created = await TaskRunObjects.CreateAsync(fixture.Client, TaskRunObjects.Sample("columns", ns));
+        var created = await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "columns"));
         created.Status = new TaskRunStatus { Phase = Phases.Running, Attempt = 1, JobName = "columns-run-1", TotalCostUsd = 0.42 };
-        await TaskRunObjects.ReplaceStatusAsync(fixture.Client, created);
+        await TaskRunClient.ReplaceStatusAsync(fixture.Client, created);
 
         var result = await fixture.KubectlAsync("get", "otr", "-n", ns);
 
@@ -77,7 +76,7 @@ public sealed class TaskRunCrudTests(KubernetesFixture fixture)
     public async Task Kubectl_get_o_wide_adds_the_Succeeded_reason_and_the_message()
     {
         var ns = await fixture.CreateNamespaceAsync();
-        var created = await TaskRunObjects.CreateAsync(fixture.Client, TaskRunObjects.Sample("wide", ns));
+        var created = await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "wide"));
         created.Status = new TaskRunStatus
         {
             Phase = Phases.Pending,
@@ -92,7 +91,7 @@ public sealed class TaskRunCrudTests(KubernetesFixture fixture)
                 },
             ],
         };
-        await TaskRunObjects.ReplaceStatusAsync(fixture.Client, created);
+        await TaskRunClient.ReplaceStatusAsync(fixture.Client, created);
 
         var result = await fixture.KubectlAsync("get", "otr", "-n", ns, "-o", "wide");
 
@@ -106,7 +105,7 @@ public sealed class TaskRunCrudTests(KubernetesFixture fixture)
     public async Task Kubectl_get_by_category_lists_TaskRuns()
     {
         var ns = await fixture.CreateNamespaceAsync();
-        await TaskRunObjects.CreateAsync(fixture.Client, TaskRunObjects.Sample("category", ns));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "category"));
 
         var result = await fixture.KubectlAsync("get", TaskRunApi.Category, "-n", ns, "-o", "name");
 
@@ -118,14 +117,9 @@ public sealed class TaskRunCrudTests(KubernetesFixture fixture)
     public async Task Kubectl_explain_shows_the_field_descriptions()
     {
         // The API server publishes a new CRD's OpenAPI a moment after the CRD is Established.
-        var result = await fixture.KubectlAsync("explain", "taskruns.spec.files");
-        for (var attempt = 0; !result.Succeeded && attempt < 60; attempt++)
-        {
-            await Task.Delay(500);
-            result = await fixture.KubectlAsync("explain", "taskruns.spec.files");
-        }
+        var result = await Eventually.HoldsAsync(
+            () => fixture.KubectlAsync("explain", "taskruns.spec.files"), r => r.Succeeded, "kubectl explain", TimeSpan.FromSeconds(30));
 
-        Assert.True(result.Succeeded, result.ToString());
         Assert.Contains("name", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("content", result.StandardOutput, StringComparison.Ordinal);
         // Every field listed by explain carries a description, not just its type.

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using TaskRun.Core.Api;
-using TaskRun.Core.Serialization;
 using TaskRun.Testing;
 using Xunit;
 using static TaskRun.Deploy.Tests.RenderedManifests;
@@ -92,14 +91,14 @@ public sealed class RbacTests(KubernetesFixture fixture) : IAsyncLifetime, IDisp
             Metadata = new V1ObjectMeta { Name = "rbac-run", NamespaceProperty = ns },
             Spec = new V2TaskRunSpec { TaskId = 7, ServiceName = "svc", Files = [new TaskFile { Name = "task.md", Content = "# t" }], Retry = new RetrySpec { Attempt = 1 } },
         };
-        await fixture.Client.CustomObjects.CreateNamespacedCustomObjectAsync(taskRun, TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural);
+        await TaskRunClient.CreateAsync(fixture.Client, taskRun);
         await WaitForAsync(async () => (await GetAsync(ns))?.Status?.Phase == Phases.Running, "Running", controller);
 
         var complete = JsonSerializer.Serialize(new { status = new { conditions = new[] { new { type = "Complete", status = "True" } } } });
         await fixture.Client.BatchV1.PatchNamespacedJobStatusAsync(new V1Patch(complete, V1Patch.PatchType.MergePatch), "rbac-run-run-1", ns);
         await WaitForAsync(async () => (await GetAsync(ns))?.Status?.Phase == Phases.Succeeded, "Succeeded", controller);
 
-        await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural, "rbac-run");
+        await TaskRunClient.DeleteAsync(fixture.Client, ns, "rbac-run");
         await WaitForAsync(async () => await GetAsync(ns) is null, "the TaskRun and its children deleted", controller);
         Assert.Empty((await fixture.Client.BatchV1.ListNamespacedJobAsync(ns)).Items);
 
@@ -128,11 +127,7 @@ public sealed class RbacTests(KubernetesFixture fixture) : IAsyncLifetime, IDisp
         await webhook.WaitForOkAsync(new Uri($"http://127.0.0.1:{port}/readyz"), TimeSpan.FromSeconds(60));
 
         // No config webhook is registered in this cluster, so a bad config lands and the webhook must report it.
-        var bad = new V1ConfigMap
-        {
-            Metadata = new V1ObjectMeta { Name = "taskrun-controller-config", NamespaceProperty = SystemNamespace },
-            Data = new Dictionary<string, string> { ["config.yaml"] = "job:\n  backoffLimit: -1\n" },
-        };
+        var bad = ControllerConfigMaps.Build(SystemNamespace, "job:\n  backoffLimit: -1\n");
         await fixture.Client.CoreV1.ReplaceNamespacedConfigMapAsync(bad, bad.Metadata.Name, SystemNamespace);
         await WaitForAsync(async () => (await fixture.Client.CoreV1.ListNamespacedEventAsync(SystemNamespace)).Items
             .Any(e => e.InvolvedObject.Name == "taskrun-controller-config" && e.Type == "Warning"), "a Warning event on the config", webhook);
@@ -141,26 +136,8 @@ public sealed class RbacTests(KubernetesFixture fixture) : IAsyncLifetime, IDisp
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    private async Task<V2TaskRun?> GetAsync(string ns)
-    {
-        try
-        {
-            return KubeJson.Deserialize<V2TaskRun>((JsonElement)await fixture.Client.CustomObjects.GetNamespacedCustomObjectAsync(
-                TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural, "rbac-run"));
-        }
-        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+    private Task<V2TaskRun?> GetAsync(string ns) => TaskRunClient.GetAsync(fixture.Client, ns, "rbac-run");
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, DotnetProcess process)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; log:\n{process.ReadLog()}");
-            await Task.Delay(200);
-        }
-    }
+    private static Task WaitForAsync(Func<Task<bool>> condition, string what, DotnetProcess process) =>
+        Eventually.HoldsAsync(condition, what, TimeSpan.FromMinutes(1), context: () => $"log:\n{process.ReadLog()}");
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using TaskRun.Core.Api;
+using TaskRun.Testing;
 using Xunit;
 
 namespace TaskRun.E2E.Tests;
@@ -14,7 +15,7 @@ public sealed class AgentMessageTests
         var client = cluster.Client;
         var ns = await cluster.CreateNamespaceAsync("message");
         var words = "\u001b[31mred\u001b[0m \u202Egnp.exe\u202C " + new string('x', 1500);
-        await TaskRuns.CreateAsync(client, TaskRuns.Small(ns, "talkative", "talkative", standIn: $"message {words}\n"));
+        await TaskRunClient.CreateAsync(client, TaskRuns.Small(ns, "talkative", "talkative", standIn: $"message {words}\n"));
 
         var done = await TaskRuns.WaitForPhaseAsync(client, ns, "talkative", Phases.Succeeded, TimeSpan.FromMinutes(3));
 

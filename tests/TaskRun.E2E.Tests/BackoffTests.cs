@@ -1,6 +1,7 @@
 using k8s;
 using TaskRun.Core.Api;
 using TaskRun.Core.Naming;
+using TaskRun.Testing;
 using Xunit;
 
 namespace TaskRun.E2E.Tests;
@@ -14,7 +15,7 @@ public sealed class BackoffTests
         var cluster = await LocalCluster.Shared;
         var client = cluster.Client;
         var ns = await cluster.CreateNamespaceAsync("backoff");
-        await TaskRuns.CreateAsync(client, TaskRuns.Small(ns, "crashing", "crashing", standIn: "exit 3\n"));
+        await TaskRunClient.CreateAsync(client, TaskRuns.Small(ns, "crashing", "crashing", standIn: "exit 3\n"));
 
         // Each run's Job is checked as soon as it fails (the TTL removes a finished Job and its Pods later).
         await AssertRunExhaustedItsBackoffLimitAsync(client, ns, 1);
@@ -31,7 +32,7 @@ public sealed class BackoffTests
 
     private static async Task AssertRunExhaustedItsBackoffLimitAsync(IKubernetes client, string ns, int run)
     {
-        var job = await Wait.UntilAsync(() => TaskRuns.JobAsync(client, ns, RunNames.Job("crashing", run)),
+        var job = await Eventually.HoldsAsync(() => TaskRuns.JobAsync(client, ns, RunNames.Job("crashing", run)),
             j => j?.Status?.Conditions?.Any(c => c.Type == "Failed" && c.Status == "True") == true,
             $"Job run {run} Failed", TimeSpan.FromMinutes(2));
         Assert.Equal("BackoffLimitExceeded", job!.Status.Conditions.Single(c => c.Type == "Failed" && c.Status == "True").Reason);

@@ -2,6 +2,7 @@ using k8s;
 using TaskRun.Core.Api;
 using TaskRun.Controller.Reconciliation;
 using TaskRun.Core.Naming;
+using TaskRun.Testing;
 using Xunit;
 
 namespace TaskRun.E2E.Tests;
@@ -15,15 +16,15 @@ public sealed class CleanupTests
         var cluster = await LocalCluster.Shared;
         var client = cluster.Client;
         var ns = await cluster.CreateNamespaceAsync("delete");
-        var created = await TaskRuns.CreateAsync(client, TaskRuns.Small(ns, "short-lived", "short-lived", standIn: null));
+        var created = await TaskRunClient.CreateAsync(client, TaskRuns.Small(ns, "short-lived", "short-lived", standIn: null));
         await TaskRuns.WaitForPhaseAsync(client, ns, "short-lived", Phases.Succeeded, TimeSpan.FromMinutes(3));
         var selector = $"{TaskRunLabels.TaskRunUid}={created.Metadata.Uid}";
         Assert.NotEmpty((await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector)).Items);
 
-        await TaskRuns.DeleteAsync(client, ns, "short-lived");
+        await TaskRunClient.DeleteAsync(client, ns, "short-lived");
 
-        await Wait.UntilAsync(() => TaskRuns.GetAsync(client, ns, "short-lived"), t => t is null, "the TaskRun gone", TimeSpan.FromSeconds(60));
-        await Wait.UntilAsync(async () =>
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(client, ns, "short-lived"), t => t is null, "the TaskRun gone", TimeSpan.FromSeconds(60));
+        await Eventually.HoldsAsync(async () =>
                 (await client.BatchV1.ListNamespacedJobAsync(ns, labelSelector: selector)).Items.Count +
                 (await client.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: selector)).Items.Count +
                 (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector)).Items.Count,
@@ -38,18 +39,18 @@ public sealed class CleanupTests
         var cluster = await LocalCluster.Shared;
         var client = cluster.Client;
         var ns = await cluster.CreateNamespaceAsync("ttl");
-        await TaskRuns.CreateAsync(client, TaskRuns.Small(ns, "expiring", "expiring", standIn: null));
+        await TaskRunClient.CreateAsync(client, TaskRuns.Small(ns, "expiring", "expiring", standIn: null));
         await TaskRuns.WaitForPhaseAsync(client, ns, "expiring", Phases.Succeeded, TimeSpan.FromMinutes(3));
         var job = await TaskRuns.JobAsync(client, ns, RunNames.Job("expiring", 1));
         Assert.Equal(LocalCluster.TtlSecondsAfterFinished, job?.Spec.TtlSecondsAfterFinished);
 
-        await Wait.UntilAsync(() => TaskRuns.JobAsync(client, ns, RunNames.Job("expiring", 1)), j => j is null,
+        await Eventually.HoldsAsync(() => TaskRuns.JobAsync(client, ns, RunNames.Job("expiring", 1)), j => j is null,
             "the TTL controller to delete the finished Job", TimeSpan.FromSeconds(LocalCluster.TtlSecondsAfterFinished + 60));
 
         // The controller does not bring a finished run's Job back.
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Null(await TaskRuns.JobAsync(client, ns, RunNames.Job("expiring", 1)));
-        var taskRun = await TaskRuns.GetAsync(client, ns, "expiring");
+        var taskRun = await TaskRunClient.GetAsync(client, ns, "expiring");
         Assert.Equal(Phases.Succeeded, taskRun?.Status?.Phase);
         Assert.Equal(1, taskRun?.Status?.Attempt);
     }

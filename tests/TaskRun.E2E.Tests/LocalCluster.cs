@@ -88,7 +88,7 @@ public sealed class LocalCluster
             StringData = new Dictionary<string, string> { ["ANTHROPIC_API_KEY"] = "not-a-key-the-stand-in-agent-needs-none" },
         }, name);
         // The controller-manager creates it; a Pod created before it exists is refused (and retried, slowly).
-        await Wait.UntilAsync(async () =>
+        await Eventually.HoldsAsync(async () =>
         {
             try
             {
@@ -137,11 +137,7 @@ public sealed class LocalCluster
         var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Path.Combine(directory, "kubeconfig")));
         await CrdInstaller.ApplyAsync(client, CrdInstaller.Load(RepositoryPaths.CrdFile), TimeSpan.FromSeconds(60));
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = SystemNamespace } });
-        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
-        {
-            Metadata = new V1ObjectMeta { Name = "taskrun-controller-config" },
-            Data = new Dictionary<string, string> { ["config.yaml"] = Config },
-        }, SystemNamespace);
+        await client.CoreV1.CreateNamespacedConfigMapAsync(ControllerConfigMaps.Build(SystemNamespace, Config), SystemNamespace);
 
         var port = DotnetProcess.FreePort();
         var controller = DotnetProcess.Start(DotnetProcess.BuiltDll("TaskRun.Controller"),

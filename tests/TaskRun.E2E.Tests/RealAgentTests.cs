@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using TaskRun.Core.Api;
 using TaskRun.Core.Naming;
+using TaskRun.Testing;
 using Xunit;
 
 namespace TaskRun.E2E.Tests;
@@ -20,10 +21,10 @@ public sealed class RealAgentTests
     public async Task The_seed_TaskRun_succeeds_with_the_real_CLI_and_its_result_lands_on_the_TaskRun()
     {
         var (cluster, ns) = await StartAsync("claude-seed");
-        var seed = WithClaude(TaskRuns.Seed(ns));
+        var seed = WithClaude(SeedTaskRun.Build(ns));
         seed.Spec.Files![0].Content = "# Task Implementation Details: add rate limiting to the login endpoint (ticket 4711)";
 
-        await TaskRuns.CreateAsync(cluster.Client, seed);
+        await TaskRunClient.CreateAsync(cluster.Client, seed);
         var done = await TaskRuns.WaitForPhaseAsync(cluster.Client, ns, seed.Metadata.Name, Phases.Succeeded, TimeSpan.FromMinutes(5));
 
         // The task files' contents are in the first request the model received (CLAUDE.md imports expanded by the CLI).
@@ -54,12 +55,12 @@ public sealed class RealAgentTests
     public async Task A_manual_retry_continues_the_first_runs_conversation()
     {
         var (cluster, ns) = await StartAsync("claude-retry");
-        var seed = WithClaude(TaskRuns.Seed(ns));
-        await TaskRuns.CreateAsync(cluster.Client, seed);
+        var seed = WithClaude(SeedTaskRun.Build(ns));
+        await TaskRunClient.CreateAsync(cluster.Client, seed);
         var first = await TaskRuns.WaitForPhaseAsync(cluster.Client, ns, seed.Metadata.Name, Phases.Succeeded, TimeSpan.FromMinutes(5));
         var session = first.Status!.Result!.SessionId!;
 
-        await TaskRuns.PatchSpecAsync(cluster.Client, ns, seed.Metadata.Name, """{"spec":{"retry":{"attempt":2}}}""");
+        await TaskRunClient.PatchSpecAsync(cluster.Client, ns, seed.Metadata.Name, """{"spec":{"retry":{"attempt":2}}}""");
         var second = await TaskRuns.WaitForRunAsync(cluster.Client, ns, seed.Metadata.Name, run: 2, Phases.Succeeded, TimeSpan.FromMinutes(5));
 
         // Run 2's first request carries run 1's conversation: the Write tool call and the final answer.
@@ -79,7 +80,7 @@ public sealed class RealAgentTests
         taskRun.Spec.Files![0].Content = "# A task the model refuses\nlocal-model: fail\n";
         taskRun.Spec.Retry!.MaxRetries = 0;
 
-        await TaskRuns.CreateAsync(cluster.Client, taskRun);
+        await TaskRunClient.CreateAsync(cluster.Client, taskRun);
         var done = await TaskRuns.WaitForPhaseAsync(cluster.Client, ns, "refused", Phases.Failed, TimeSpan.FromMinutes(5));
 
         var result = done.Status!.Result;

@@ -24,11 +24,11 @@ public sealed class SeedRunTests
         var cluster = await LocalCluster.Shared;
         var client = cluster.Client;
         var ns = await cluster.CreateNamespaceAsync("seed");
-        var seed = TaskRuns.Seed(ns);
+        var seed = SeedTaskRun.Build(ns);
         seed.Spec.Files!.AddRange(AwkwardFiles);
         var name = seed.Metadata.Name;
 
-        await TaskRuns.CreateAsync(client, seed);
+        await TaskRunClient.CreateAsync(client, seed);
         var done = await TaskRuns.WaitForPhaseAsync(client, ns, name, Phases.Succeeded, TimeSpan.FromMinutes(3));
 
         // Nobody but the Job controller wrote the Job's status: one Pod succeeded, and the status manager is it.

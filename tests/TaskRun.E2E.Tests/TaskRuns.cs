@@ -8,6 +8,7 @@ using k8s.Models;
 using TaskRun.Core.Api;
 using TaskRun.Core.Naming;
 using TaskRun.Core.Serialization;
+using TaskRun.Testing;
 using Xunit;
 
 namespace TaskRun.E2E.Tests;
@@ -15,25 +16,6 @@ namespace TaskRun.E2E.Tests;
 /// <summary>What the tests do with TaskRuns and read from their runs. Nothing here writes a status.</summary>
 internal static class TaskRuns
 {
-    /// <summary>The seed design's TaskRun (deploy/samples): task 1001 of auth-service, three files.</summary>
-    public static V2TaskRun Seed(string ns, string name = "auth-service-task-1001", string service = "auth-service") => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
-        Spec = new V2TaskRunSpec
-        {
-            TaskId = 1001,
-            ServiceName = service,
-            Priority = Priorities.High,
-            Files =
-            [
-                new TaskFile { Name = "task.md", Type = FileTypes.Task, Content = "# Task Implementation Details..." },
-                new TaskFile { Name = "design-spec.md", Type = FileTypes.DesignSpec, Content = "# Service Design Specification..." },
-                new TaskFile { Name = "prompt.md", Type = FileTypes.Prompt, Content = "# Autonomous Agent Instructions..." },
-            ],
-            Retry = new RetrySpec { Attempt = 1 },
-        },
-    };
-
     /// <summary>A small TaskRun whose stand-in agent follows <paramref name="standIn"/> (its stand-in.md; null: none).</summary>
     public static V2TaskRun Small(string ns, string name, string service, string? standIn, int taskId = 7)
     {
@@ -50,33 +32,10 @@ internal static class TaskRuns
         };
     }
 
-    public static async Task<V2TaskRun> CreateAsync(IKubernetes client, V2TaskRun taskRun) =>
-        Read(await client.CustomObjects.CreateNamespacedCustomObjectAsync(
-            taskRun, TaskRunApi.Group, TaskRunApi.V2, taskRun.Metadata.NamespaceProperty, TaskRunApi.Plural));
-
-    public static async Task<V2TaskRun?> GetAsync(IKubernetes client, string ns, string name)
-    {
-        try
-        {
-            return Read(await client.CustomObjects.GetNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural, name));
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
-    public static Task PatchSpecAsync(IKubernetes client, string ns, string name, string mergePatch) =>
-        client.CustomObjects.PatchNamespacedCustomObjectAsync(
-            new V1Patch(mergePatch, V1Patch.PatchType.MergePatch), TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural, name);
-
-    public static Task DeleteAsync(IKubernetes client, string ns, string name) =>
-        client.CustomObjects.DeleteNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, ns, TaskRunApi.Plural, name);
-
     /// <summary>Waits until the TaskRun is in <paramref name="phase"/>; a different final phase fails at once.</summary>
     public static async Task<V2TaskRun> WaitForPhaseAsync(IKubernetes client, string ns, string name, string phase, TimeSpan timeout)
     {
-        var taskRun = await Wait.UntilAsync(() => GetAsync(client, ns, name),
+        var taskRun = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(client, ns, name),
             t => t?.Status?.Phase == phase || (t?.Status?.Phase is Phases.Succeeded or Phases.Failed),
             $"TaskRun {ns}/{name} {phase}", timeout);
         Assert.True(taskRun!.Status!.Phase == phase, $"TaskRun {ns}/{name} ended {taskRun.Status.Phase}, not {phase}: {KubeJson.Serialize(taskRun.Status)}");
@@ -86,7 +45,7 @@ internal static class TaskRuns
     /// <summary>Waits until run <paramref name="run"/> has finished, and checks that it ended in <paramref name="phase"/>.</summary>
     public static async Task<V2TaskRun> WaitForRunAsync(IKubernetes client, string ns, string name, int run, string phase, TimeSpan timeout)
     {
-        var taskRun = await Wait.UntilAsync(() => GetAsync(client, ns, name),
+        var taskRun = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(client, ns, name),
             t => t?.Status?.Attempt >= run && t.Status.Phase is Phases.Succeeded or Phases.Failed,
             $"TaskRun {ns}/{name} run {run} finished", timeout);
         Assert.True(taskRun!.Status!.Phase == phase && taskRun.Status.Attempt == run,
@@ -110,6 +69,4 @@ internal static class TaskRuns
     }
 
     public static string Sha256(string content) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
-
-    private static V2TaskRun Read(object response) => KubeJson.Deserialize<V2TaskRun>((JsonElement)response)!;
 }

@@ -31,24 +31,18 @@ public static class CrdInstaller
 
     private static async Task<V1CustomResourceDefinition> WaitEstablishedAsync(IKubernetes client, string name, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var current = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(name);
-            var established = current.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true;
-            var namesAccepted = current.Status?.Conditions?.Any(c => c.Type == "NamesAccepted" && c.Status == "True") == true;
-            if (established && namesAccepted)
+        V1CustomResourceDefinition? current = null;
+        await Eventually.HoldsAsync(
+            async () =>
             {
-                return current;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                var conditions = string.Join(", ", current.Status?.Conditions?.Select(c => $"{c.Type}={c.Status} ({c.Message})") ?? []);
-                throw new TimeoutException($"CRD {name} not Established within {timeout}: {conditions}");
-            }
-
-            await Task.Delay(200);
-        }
+                current = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(name);
+                return current.Status?.Conditions ?? [];
+            },
+            conditions => IsTrue(conditions, "Established") && IsTrue(conditions, "NamesAccepted"),
+            $"CRD {name} Established", timeout, TimeSpan.FromMilliseconds(200));
+        return current!;
     }
+
+    private static bool IsTrue(IList<V1CustomResourceDefinitionCondition> conditions, string type) =>
+        conditions.Any(c => c.Type == type && c.Status == "True");
 }

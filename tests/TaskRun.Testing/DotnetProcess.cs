@@ -65,36 +65,16 @@ public sealed class DotnetProcess : IAsyncDisposable
     public async Task WaitForOkAsync(Uri url, TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        await Eventually.HoldsAsync(async () =>
         {
             if (HasExited)
             {
                 throw new InvalidOperationException($"the process exited with {process.ExitCode}; log:\n{ReadLog()}");
             }
 
-            try
-            {
-                using var response = await http.GetAsync(url);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{url} did not answer 200 within {timeout}; log:\n{ReadLog()}");
-            }
-
-            await Task.Delay(200);
-        }
+            using var response = await http.GetAsync(url);
+            return response.StatusCode == HttpStatusCode.OK;
+        }, $"{url} to answer 200", timeout, TimeSpan.FromMilliseconds(200), () => $"log:\n{ReadLog()}");
     }
 
     public string ReadLog() => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log)";

@@ -78,7 +78,7 @@ public sealed class ApiServerFaultTests(KubernetesFixture fixture)
             {
                 try
                 {
-                    await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, name));
+                    await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, name));
                 }
                 catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
                 {

@@ -11,8 +11,7 @@ namespace TaskRun.Controller.Tests.Integration;
 /// <summary>Runs a real controller in the test process against the test API server, with its own metrics and write counter.</summary>
 internal sealed class ControllerHarness : IAsyncDisposable
 {
-    private readonly CancellationTokenSource stop = new();
-    private readonly Task running;
+    private readonly BackgroundRun run;
 
     public ControllerHarness(
         KubernetesFixture fixture,
@@ -41,17 +40,16 @@ internal sealed class ControllerHarness : IAsyncDisposable
             LiveConfig.Source.Changed += (_, _) => Controller.RequeueAll();
         }
 
-        var configWatch = LiveConfig?.Source.RunAsync(stop.Token) ?? Task.CompletedTask;
-        running = Task.WhenAll(configWatch, Task.Run(async () =>
+        run = new BackgroundRun(stop => Task.WhenAll(LiveConfig?.Source.RunAsync(stop) ?? Task.CompletedTask, Task.Run(async () =>
         {
             // As the host does: no reconcile before the config has been read.
             if (LiveConfig is not null)
             {
-                await LiveConfig.Source.WaitForSyncAsync(stop.Token);
+                await LiveConfig.Source.WaitForSyncAsync(stop);
             }
 
-            await Controller.RunAsync(stop.Token);
-        }));
+            await Controller.RunAsync(stop);
+        }, stop)), Controller, Client);
     }
 
     public LiveConfig? LiveConfig { get; }
@@ -72,19 +70,5 @@ internal sealed class ControllerHarness : IAsyncDisposable
 
     public TaskRunController Controller { get; }
 
-    public async ValueTask DisposeAsync()
-    {
-        await stop.CancelAsync();
-        try
-        {
-            await running.WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        Controller.Dispose();
-        Client.Dispose();
-        stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => run.DisposeAsync();
 }

@@ -15,7 +15,7 @@ public sealed class CrashRecoveryTests(KubernetesFixture fixture)
     public async Task Killed_after_n_writes_and_restarted_the_controller_converges_with_one_Job_per_run(int writesBeforeDeath)
     {
         var ns = await fixture.CreateNamespaceAsync();
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "crash"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "crash"));
 
         await using (var doomed = new ControllerHarness(fixture, ns, dieAfterWrites: writesBeforeDeath))
         {
@@ -23,7 +23,7 @@ public sealed class CrashRecoveryTests(KubernetesFixture fixture)
         }
 
         await using var survivor = new ControllerHarness(fixture, ns);
-        var running = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "crash"),
+        var running = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "crash"),
             t => t?.Status?.Phase == Phases.Running, "the restarted controller to converge");
 
         Assert.Equal(1, running!.Status!.Attempt);
@@ -32,6 +32,6 @@ public sealed class CrashRecoveryTests(KubernetesFixture fixture)
 
         // And the run still completes normally.
         await Cluster.FinishJobAsync(fixture.Client, ns, "crash-run-1", "Complete");
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "crash"), t => t?.Status?.Phase == Phases.Succeeded, "Succeeded");
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "crash"), t => t?.Status?.Phase == Phases.Succeeded, "Succeeded");
     }
 }

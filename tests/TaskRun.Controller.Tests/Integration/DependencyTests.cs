@@ -18,10 +18,10 @@ public sealed class DependencyTests(KubernetesFixture fixture, ITestOutputHelper
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "api"));
-        await Cluster.CreateAsync(fixture.Client, DependsOn(Cluster.SeedExample(ns, "client"), "api"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "api"));
+        await TaskRunClient.CreateAsync(fixture.Client, DependsOn(SeedTaskRun.Build(ns, "client"), "api"));
 
-        var waiting = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "client"),
+        var waiting = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "client"),
             t => t?.Status?.Phase == Phases.Waiting && t.Status.Message == "waiting for api (Running)", "client Waiting for a Running api");
         var ready = Condition(waiting!, ConditionTypes.DependenciesReady);
         Assert.Equal(("False", ConditionReasons.Waiting, "waiting for api (Running)"), (ready?.Status, ready?.Reason, ready?.Message));
@@ -32,7 +32,7 @@ public sealed class DependencyTests(KubernetesFixture fixture, ITestOutputHelper
 
         await Cluster.FinishJobAsync(fixture.Client, ns, "api-run-1", "Complete");
         var woken = Stopwatch.StartNew();
-        var running = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "client"), t => t?.Status?.Phase == Phases.Running, "client Running");
+        var running = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "client"), t => t?.Status?.Phase == Phases.Running, "client Running");
         output.WriteLine($"client Running {woken.ElapsedMilliseconds} ms after api's Job completed (no polling: the dependents index woke it)");
 
         ready = Condition(running!, ConditionTypes.DependenciesReady);
@@ -47,10 +47,10 @@ public sealed class DependencyTests(KubernetesFixture fixture, ITestOutputHelper
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        var migrate = Cluster.SeedExample(ns, "migrate");
+        var migrate = SeedTaskRun.Build(ns, "migrate");
         migrate.Spec.Retry!.MaxRetries = 0;
-        await Cluster.CreateAsync(fixture.Client, migrate);
-        await Cluster.CreateAsync(fixture.Client, DependsOn(Cluster.SeedExample(ns, "deploy"), "migrate"));
+        await TaskRunClient.CreateAsync(fixture.Client, migrate);
+        await TaskRunClient.CreateAsync(fixture.Client, DependsOn(SeedTaskRun.Build(ns, "deploy"), "migrate"));
         await WaitForPhaseAsync(ns, "migrate", Phases.Running);
         await WaitForPhaseAsync(ns, "deploy", Phases.Waiting);
 
@@ -65,15 +65,15 @@ public sealed class DependencyTests(KubernetesFixture fixture, ITestOutputHelper
         Assert.Equal(["migrate-run-1"], (await Cluster.JobsAsync(fixture.Client, ns)).Select(j => j.Metadata.Name));
 
         // The dependency's manual retry succeeds: the failed dependent stays failed.
-        await Cluster.PatchSpecAsync(fixture.Client, ns, "migrate", """{"spec":{"retry":{"attempt":2}}}""");
+        await TaskRunClient.PatchSpecAsync(fixture.Client, ns, "migrate", """{"spec":{"retry":{"attempt":2}}}""");
         await WaitForPhaseAsync(ns, "migrate", Phases.Running);
         await Cluster.FinishJobAsync(fixture.Client, ns, "migrate-run-2", "Complete");
         await WaitForPhaseAsync(ns, "migrate", Phases.Succeeded);
         await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.Equal(Phases.Failed, (await Cluster.GetAsync(fixture.Client, ns, "deploy"))!.Status!.Phase);
+        Assert.Equal(Phases.Failed, (await TaskRunClient.GetAsync(fixture.Client, ns, "deploy"))!.Status!.Phase);
 
         // Raising the dependent's retry.attempt evaluates its dependencies again.
-        await Cluster.PatchSpecAsync(fixture.Client, ns, "deploy", """{"spec":{"retry":{"attempt":2}}}""");
+        await TaskRunClient.PatchSpecAsync(fixture.Client, ns, "deploy", """{"spec":{"retry":{"attempt":2}}}""");
         var rerun = await WaitForPhaseAsync(ns, "deploy", Phases.Running);
         Assert.Equal(("deploy-run-2", "True"), (rerun.Status!.JobName, Condition(rerun, ConditionTypes.DependenciesReady)?.Status));
     }
@@ -83,18 +83,18 @@ public sealed class DependencyTests(KubernetesFixture fixture, ITestOutputHelper
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, DependsOn(Cluster.SeedExample(ns, "client"), "api", "schema"));
+        await TaskRunClient.CreateAsync(fixture.Client, DependsOn(SeedTaskRun.Build(ns, "client"), "api", "schema"));
 
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "client"),
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "client"),
             t => t?.Status?.Message == "waiting for api (not created yet), schema (not created yet)", "client waiting for two missing TaskRuns");
         Assert.Empty(await Cluster.JobsAsync(fixture.Client, ns));
 
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "api"));
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "schema"));
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "client"),
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "api"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "schema"));
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "client"),
             t => t?.Status?.Message == "waiting for api (Running), schema (Running)", "client waiting for two Running TaskRuns");
         await Cluster.FinishJobAsync(fixture.Client, ns, "api-run-1", "Complete");
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "client"),
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "client"),
             t => t?.Status?.Message == "waiting for schema (Running)", "client waiting for schema only");
         await Cluster.FinishJobAsync(fixture.Client, ns, "schema-run-1", "Complete");
 
@@ -106,13 +106,13 @@ public sealed class DependencyTests(KubernetesFixture fixture, ITestOutputHelper
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "api"));
-        await Cluster.CreateAsync(fixture.Client, DependsOn(Cluster.SeedExample(ns, "client"), "api"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "api"));
+        await TaskRunClient.CreateAsync(fixture.Client, DependsOn(SeedTaskRun.Build(ns, "client"), "api"));
         var waiting = await WaitForPhaseAsync(ns, "client", Phases.Waiting);
-        var api = await Cluster.GetAsync(fixture.Client, ns, "api");
+        var api = await TaskRunClient.GetAsync(fixture.Client, ns, "api");
         Assert.Equal(api!.Metadata.Uid, Assert.Single(waiting.Status!.Dependencies!).Uid);
 
-        await Cluster.DeleteAsync(fixture.Client, ns, "api");
+        await TaskRunClient.DeleteAsync(fixture.Client, ns, "api");
 
         var failed = await WaitForPhaseAsync(ns, "client", Phases.Failed);
         var condition = Condition(failed, ConditionTypes.Succeeded);
@@ -126,12 +126,12 @@ public sealed class DependencyTests(KubernetesFixture fixture, ITestOutputHelper
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, DependsOn(Cluster.SeedExample(ns, "a"), "b"));
-        await Cluster.CreateAsync(fixture.Client, DependsOn(Cluster.SeedExample(ns, "b"), "c"));
-        await Cluster.CreateAsync(fixture.Client, DependsOn(Cluster.SeedExample(ns, "outside"), "a"));
+        await TaskRunClient.CreateAsync(fixture.Client, DependsOn(SeedTaskRun.Build(ns, "a"), "b"));
+        await TaskRunClient.CreateAsync(fixture.Client, DependsOn(SeedTaskRun.Build(ns, "b"), "c"));
+        await TaskRunClient.CreateAsync(fixture.Client, DependsOn(SeedTaskRun.Build(ns, "outside"), "a"));
         await WaitForPhaseAsync(ns, "b", Phases.Waiting);
 
-        await Cluster.CreateAsync(fixture.Client, DependsOn(Cluster.SeedExample(ns, "c"), "a"));
+        await TaskRunClient.CreateAsync(fixture.Client, DependsOn(SeedTaskRun.Build(ns, "c"), "a"));
 
         var expected = new Dictionary<string, string> { ["a"] = "a → b → c → a", ["b"] = "b → c → a → b", ["c"] = "c → a → b → c" };
         foreach (var (name, cycle) in expected)
@@ -153,10 +153,10 @@ public sealed class DependencyTests(KubernetesFixture fixture, ITestOutputHelper
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, DependsOn(Cluster.SeedExample(ns, "client"), "never"));
+        await TaskRunClient.CreateAsync(fixture.Client, DependsOn(SeedTaskRun.Build(ns, "client"), "never"));
         await WaitForPhaseAsync(ns, "client", Phases.Waiting);
 
-        await Cluster.PatchSpecAsync(fixture.Client, ns, "client", """{"spec":{"cancel":true}}""");
+        await TaskRunClient.PatchSpecAsync(fixture.Client, ns, "client", """{"spec":{"cancel":true}}""");
 
         var cancelled = await WaitForPhaseAsync(ns, "client", Phases.Failed);
         Assert.Equal(ConditionReasons.Cancelled, Condition(cancelled, ConditionTypes.Succeeded)?.Reason);
@@ -173,7 +173,7 @@ public sealed class DependencyTests(KubernetesFixture fixture, ITestOutputHelper
         (await fixture.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.name={name}")).Items;
 
     private async Task<V2TaskRun> WaitForPhaseAsync(string ns, string name, string phase) =>
-        (await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, name), t => t?.Status?.Phase == phase, $"{name} {phase}"))!;
+        (await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, name), t => t?.Status?.Phase == phase, $"{name} {phase}"))!;
 
     private static V1Condition? Condition(V2TaskRun taskRun, string type) => StatusConditions.Find(taskRun.Status?.Conditions, type);
 }

@@ -18,12 +18,12 @@ public sealed class HotConfigTests(KubernetesFixture fixture)
         await WriteConfigAsync(ns, "agent:\n  image: registry.example/agent:1\n");
         await using var controller = new ControllerHarness(fixture, ns, liveConfig: true);
 
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "first"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "first"));
         Assert.Equal("registry.example/agent:1", await AgentImageAsync(ns, "first-run-1"));
 
         await WriteConfigAsync(ns, "agent:\n  image: registry.example/agent:2\n");
         await Eventually.HoldsAsync(() => Task.FromResult(controller.LiveConfig!.Current.Agent.Image), i => i == "registry.example/agent:2", "the new image in the live config");
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "second"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "second"));
         Assert.Equal("registry.example/agent:2", await AgentImageAsync(ns, "second-run-1"));
         Assert.Equal("registry.example/agent:1", await AgentImageAsync(ns, "first-run-1"));
 
@@ -39,7 +39,7 @@ public sealed class HotConfigTests(KubernetesFixture fixture)
         }
 
         Assert.Equal("registry.example/agent:2", controller.LiveConfig!.Current.Agent.Image);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "third"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "third"));
         Assert.Equal("registry.example/agent:2", await AgentImageAsync(ns, "third-run-1"));
 
         await fixture.Client.CoreV1.DeleteNamespacedConfigMapAsync(ControllerConfig.ConfigMapName, ns);
@@ -52,16 +52,5 @@ public sealed class HotConfigTests(KubernetesFixture fixture)
         return job.Spec.Template.Spec.Containers.Single().Image;
     }
 
-    private async Task WriteConfigAsync(string ns, string yaml)
-    {
-        var configMap = new V1ConfigMap
-        {
-            ApiVersion = "v1",
-            Kind = "ConfigMap",
-            Metadata = new V1ObjectMeta { Name = ControllerConfig.ConfigMapName, NamespaceProperty = ns },
-            Data = new Dictionary<string, string> { [ControllerConfig.DataKey] = yaml },
-        };
-        await fixture.Client.CoreV1.PatchNamespacedConfigMapAsync(
-            new V1Patch(configMap, V1Patch.PatchType.ApplyPatch), configMap.Metadata.Name, ns, fieldManager: "test", force: true);
-    }
+    private Task WriteConfigAsync(string ns, string yaml) => ControllerConfigMaps.ApplyAsync(fixture.Client, ns, yaml);
 }

@@ -25,7 +25,7 @@ public sealed class LeaderElectionTests(KubernetesFixture fixture, ITestOutputHe
 
         for (var i = 0; i < 3; i++)
         {
-            await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, $"before-{i}"));
+            await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, $"before-{i}"));
         }
 
         await WaitAllRunningAsync(ns, 3);
@@ -42,7 +42,7 @@ public sealed class LeaderElectionTests(KubernetesFixture fixture, ITestOutputHe
         // Two seconds of slack for this test's own polling and a busy two-core machine.
         Assert.True(takeover <= lease.Duration + lease.RetryPeriod + TimeSpan.FromSeconds(2), $"takeover took {takeover}");
 
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "after"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "after"));
         await WaitAllRunningAsync(ns, 4);
         var jobs = await Cluster.JobsAsync(fixture.Client, ns);
         Assert.Equal(4, jobs.Count);
@@ -67,7 +67,7 @@ public sealed class LeaderElectionTests(KubernetesFixture fixture, ITestOutputHe
         output.WriteLine($"handover after SIGTERM: {handover.TotalSeconds:0.0} s (lease {lease.Duration.TotalSeconds} s)");
 
         Assert.True(handover < lease.Duration, $"handover took {handover}, as long as waiting for the lease to expire");
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "after-handover"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "after-handover"));
         await WaitAllRunningAsync(ns, 1);
     }
 
@@ -82,7 +82,7 @@ public sealed class LeaderElectionTests(KubernetesFixture fixture, ITestOutputHe
         await WaitForLeaderAsync(ns, "first");
         await using var second = ControllerProcess.Start(fixture, ns, "second", lease);
         await Eventually.HoldsAsync(() => second.MetricAsync("taskrun_controller_leader").ContinueWith(t => t.IsCompletedSuccessfully), up => up, "the standby to serve metrics");
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "before"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "before"));
         await WaitAllRunningAsync(ns, 1);
 
         for (var round = 1; round <= 2; round++)
@@ -142,7 +142,7 @@ public sealed class LeaderElectionTests(KubernetesFixture fixture, ITestOutputHe
         {
             try
             {
-                await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, name));
+                await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, name));
             }
             catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
             {

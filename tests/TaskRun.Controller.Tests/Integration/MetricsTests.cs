@@ -17,7 +17,7 @@ public sealed class MetricsTests(KubernetesFixture fixture, ITestOutputHelper ou
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = ControllerProcess.Start(fixture, ns, "metrics", LeaseTimings.Short, "--Controller:MetricsBindAddress=127.0.0.1");
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns));
         await Cluster.WaitRunningAsync(fixture.Client, ns, 1, TimeSpan.FromSeconds(60));
         // The phase and active-job gauges are set on a timer; the leader gauge once the lease is held.
         await Eventually.HoldsAsync(() => controller.MetricAsync("taskrun_active_jobs"), v => v == 1, "one active Job counted");
@@ -54,6 +54,6 @@ public sealed class MetricsTests(KubernetesFixture fixture, ITestOutputHelper ou
         }
 
         output.WriteLine($"promtool check metrics: exit {check.ExitCode}, {text.Split('\n').Count(l => l.StartsWith("# TYPE", StringComparison.Ordinal))} metric families");
-        Assert.Equal(Phases.Running, (await Cluster.GetAsync(fixture.Client, ns, "auth-service-task-1001"))!.Status!.Phase);
+        Assert.Equal(Phases.Running, (await TaskRunClient.GetAsync(fixture.Client, ns, "auth-service-task-1001"))!.Status!.Phase);
     }
 }

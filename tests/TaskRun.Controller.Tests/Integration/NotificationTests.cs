@@ -28,10 +28,10 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
         await using var controller = new ControllerHarness(fixture, ns, WithSinks(
             new NotificationSink { Url = all.Url.ToString() },
             new NotificationSink { Url = failures.Url.ToString(), Types = ["failed"] }));
-        var ok = await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "ok"));
-        var bad = Cluster.SeedExample(ns, "bad");
+        var ok = await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "ok"));
+        var bad = SeedTaskRun.Build(ns, "bad");
         bad.Spec.Retry!.MaxRetries = 0;
-        bad = await Cluster.CreateAsync(fixture.Client, bad);
+        bad = await TaskRunClient.CreateAsync(fixture.Client, bad);
         await Cluster.WaitRunningAsync(fixture.Client, ns, 2, TimeSpan.FromSeconds(30));
 
         await Cluster.FinishJobAsync(fixture.Client, ns, "ok-run-1", "Complete");
@@ -71,7 +71,7 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
         // Delivered notifications leave the status.
         foreach (var name in new[] { "ok", "bad" })
         {
-            await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, name), t => t?.Status?.Notifications is not { Count: > 0 }, $"{name} without pending notifications");
+            await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, name), t => t?.Status?.Notifications is not { Count: > 0 }, $"{name} without pending notifications");
         }
     }
 
@@ -85,7 +85,7 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
         await WriteConfigAsync(ns, $"notifications:\n  sinks:\n  - url: {sink.Url}\n    types: [running]\n  baseDelayMilliseconds: 200\n  maxDelaySeconds: 2\n");
         await using var controller = new ControllerHarness(fixture, ns, liveConfig: true);
 
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "flaky-sink"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "flaky-sink"));
 
         var delivered = await Eventually.HoldsAsync(() => Task.FromResult(sink.Delivered), d => d.Count == 1, "the event delivered", TimeSpan.FromSeconds(30));
         var attempts = sink.Received.ToList();
@@ -97,7 +97,7 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
         Assert.All(gaps, g => Assert.True(g >= 90, $"retried after {g} ms, before the backoff"));
         await Eventually.HoldsAsync(() => Task.FromResult(Metric(controller, "retried")), v => v == 2, "two retries counted");
         Assert.Equal(1, Metric(controller, "delivered"));
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "flaky-sink"), t => t?.Status?.Notifications is not { Count: > 0 }, "no pending notification");
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "flaky-sink"), t => t?.Status?.Notifications is not { Count: > 0 }, "no pending notification");
     }
 
     [Fact]
@@ -107,13 +107,13 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
         await using var sink = new EventSink();
         await WriteConfigAsync(ns, "job:\n  backoffLimit: 2\n");
         await using var controller = new ControllerHarness(fixture, ns, liveConfig: true);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "before"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "before"));
         await Cluster.WaitRunningAsync(fixture.Client, ns, 1, TimeSpan.FromSeconds(30));
-        Assert.Null((await Cluster.GetAsync(fixture.Client, ns, "before"))!.Status!.Notifications);
+        Assert.Null((await TaskRunClient.GetAsync(fixture.Client, ns, "before"))!.Status!.Notifications);
 
         await WriteConfigAsync(ns, $"notifications:\n  sinks:\n  - url: {sink.Url}\n");
         await Eventually.HoldsAsync(() => Task.FromResult(controller.LiveConfig!.Current.Notifications.Sinks.Count), n => n == 1, "the sink in the live config");
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "after"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "after"));
         await Cluster.FinishJobAsync(fixture.Client, ns, "before-run-1", "Complete");
 
         var delivered = await Eventually.HoldsAsync(() => Task.FromResult(sink.Delivered), d => d.Count >= 2, "two events", TimeSpan.FromSeconds(30));
@@ -130,7 +130,7 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
             ? c with { Notifications = c.Notifications with { MaxAttempts = 3 } } : null;
         await using var controller = new ControllerHarness(fixture, ns, config);
 
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "unheard"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "unheard"));
 
         var warning = await Eventually.HoldsAsync(
             async () => (await fixture.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.name=unheard")).Items.Where(e => e.Reason == "NotificationFailed").ToList(),
@@ -141,7 +141,7 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
         Assert.DoesNotContain("secret-token", warning[0].Message, StringComparison.Ordinal);
         Assert.Equal(3, sink.Received.Count);
         Assert.Equal(1, Metric(controller, "failed"));
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "unheard"), t => t?.Status?.Notifications is not { Count: > 0 }, "the given-up notification removed");
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "unheard"), t => t?.Status?.Notifications is not { Count: > 0 }, "the given-up notification removed");
     }
 
     [Fact]
@@ -160,11 +160,11 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
             ? c with { Notifications = c.Notifications with { TimeoutSeconds = 60 } } : null);
 
         var clock = Stopwatch.StartNew();
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "busy"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "busy"));
         await Cluster.WaitRunningAsync(fixture.Client, ns, 1, TimeSpan.FromSeconds(30));
         var running = clock.Elapsed;
         await Cluster.FinishJobAsync(fixture.Client, ns, "busy-run-1", "Complete");
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "busy"), t => t?.Status?.Phase == Phases.Succeeded, "busy Succeeded");
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "busy"), t => t?.Status?.Phase == Phases.Succeeded, "busy Succeeded");
         var succeeded = clock.Elapsed;
         output.WriteLine($"with a sink that answers after ≥ 5 s: Running after {running.TotalMilliseconds:0} ms, Succeeded {succeeded.TotalMilliseconds:0} ms after create; sink answered {sink.Answered} of {sink.Received.Count} requests by then");
 
@@ -193,9 +193,9 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
         await WaitForLeaderAsync(ns, "first");
         await using var second = ControllerProcess.Start(fixture, ns, "second", LeaseTimings.Short);
 
-        var created = await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "handover"));
+        var created = await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "handover"));
         await Cluster.WaitRunningAsync(fixture.Client, ns, 1, TimeSpan.FromSeconds(60));
-        var pending = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "handover"), t => t?.Status?.Notifications is { Count: 1 }, "the transition pending in status");
+        var pending = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "handover"), t => t?.Status?.Notifications is { Count: 1 }, "the transition pending in status");
         var id = pending!.Status!.Notifications![0].Id;
         await Eventually.HoldsAsync(() => Task.FromResult(sink.Received.Count), n => n >= 1, "the first leader's delivery attempt", TimeSpan.FromSeconds(30));
 
@@ -207,7 +207,7 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
         Assert.All(sink.Received, e => Assert.Equal(id, e.Header("ce-id")));
         Assert.Equal(created.Metadata.Uid, (string?)delivered[0].Data["uid"]);
         output.WriteLine($"requests at the sink: {sink.Received.Count} (the killed leader's, then the new leader's), all with ce-id {id}");
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "handover"), t => t?.Status?.Notifications is not { Count: > 0 }, "no pending notification");
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "handover"), t => t?.Status?.Notifications is not { Count: > 0 }, "no pending notification");
     }
 
     private static double Metric(ControllerHarness controller, string result) => controller.Metrics.NotificationCount(result);
@@ -225,18 +225,7 @@ public sealed partial class NotificationTests(KubernetesFixture fixture, ITestOu
             }
         }, h => h == identity, $"lease held by {identity}", TimeSpan.FromSeconds(60)))!;
 
-    private async Task WriteConfigAsync(string ns, string yaml)
-    {
-        var configMap = new V1ConfigMap
-        {
-            ApiVersion = "v1",
-            Kind = "ConfigMap",
-            Metadata = new V1ObjectMeta { Name = ControllerConfig.ConfigMapName, NamespaceProperty = ns },
-            Data = new Dictionary<string, string> { [ControllerConfig.DataKey] = yaml },
-        };
-        await fixture.Client.CoreV1.PatchNamespacedConfigMapAsync(
-            new V1Patch(configMap, V1Patch.PatchType.ApplyPatch), configMap.Metadata.Name, ns, fieldManager: "test", force: true);
-    }
+    private Task WriteConfigAsync(string ns, string yaml) => ControllerConfigMaps.ApplyAsync(fixture.Client, ns, yaml);
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex HexId();

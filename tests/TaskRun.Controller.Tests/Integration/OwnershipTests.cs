@@ -24,16 +24,16 @@ public sealed class OwnershipTests(KubernetesFixture fixture)
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns, OrgImagesOnly);
-        var exfil = Cluster.SeedExample(ns, "exfil");
+        var exfil = SeedTaskRun.Build(ns, "exfil");
         exfil.Spec.Agent = new AgentOverride { Image = "attacker.example/exfil" };
-        var greedy = Cluster.SeedExample(ns, "greedy");
+        var greedy = SeedTaskRun.Build(ns, "greedy");
         greedy.Spec.Agent = new AgentOverride { Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["nvidia.com/gpu"] = new("8") } } };
-        await Cluster.CreateAsync(fixture.Client, exfil);
-        await Cluster.CreateAsync(fixture.Client, greedy);
+        await TaskRunClient.CreateAsync(fixture.Client, exfil);
+        await TaskRunClient.CreateAsync(fixture.Client, greedy);
 
         foreach (var (name, says) in new[] { ("exfil", "agent.allowedImages: [ghcr.io/5dlabs/*]"), ("greedy", "resource \"nvidia.com/gpu\" may not be set") })
         {
-            var failed = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, name), t => t?.Status?.Phase == Phases.Failed, $"{name} Failed");
+            var failed = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, name), t => t?.Status?.Phase == Phases.Failed, $"{name} Failed");
             Assert.Contains(says, failed!.Status!.Message, StringComparison.Ordinal);
             Assert.Equal(ConditionReasons.InvalidSpec, failed.Status.Conditions!.Single(c => c.Type == ConditionTypes.Succeeded).Reason);
         }
@@ -46,7 +46,7 @@ public sealed class OwnershipTests(KubernetesFixture fixture)
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        var created = await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns));
+        var created = await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns));
         await Cluster.WaitRunningAsync(fixture.Client, ns, 1, TimeSpan.FromSeconds(30));
         var decoy = await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
         {
@@ -58,8 +58,8 @@ public sealed class OwnershipTests(KubernetesFixture fixture)
             Data = new Dictionary<string, string> { ["keep"] = "me" },
         }, ns);
 
-        await Cluster.DeleteAsync(fixture.Client, ns, created.Metadata.Name);
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, created.Metadata.Name), t => t is null, "the TaskRun gone after its finalizer");
+        await TaskRunClient.DeleteAsync(fixture.Client, ns, created.Metadata.Name);
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, created.Metadata.Name), t => t is null, "the TaskRun gone after its finalizer");
 
         Assert.Equal(["someone-elses-data"], (await Cluster.RunConfigMapsAsync(fixture.Client, ns)).Select(c => c.Metadata.Name));
         Assert.Equal(decoy.Metadata.Uid, (await fixture.Client.CoreV1.ReadNamespacedConfigMapAsync("someone-elses-data", ns)).Metadata.Uid);

@@ -17,7 +17,7 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        var created = await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns));
+        var created = await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns));
 
         var running = await WaitForPhaseAsync(ns, created.Metadata.Name, Phases.Running);
 
@@ -79,7 +79,7 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "done"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "done"));
         await WaitForPhaseAsync(ns, "done", Phases.Running);
 
         await Cluster.FinishJobAsync(fixture.Client, ns, "done-run-1", "Complete");
@@ -87,8 +87,8 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
         Assert.Equal(ConditionReasons.Succeeded, Condition(succeeded, ConditionTypes.Succeeded)?.Reason);
         Assert.NotNull(succeeded.Status!.CompletionTime);
 
-        await Cluster.PatchSpecAsync(fixture.Client, ns, "done", """{"spec":{"retry":{"attempt":5}}}""");
-        var rerun = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "done"),
+        await TaskRunClient.PatchSpecAsync(fixture.Client, ns, "done", """{"spec":{"retry":{"attempt":5}}}""");
+        var rerun = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "done"),
             t => t?.Status?.Attempt == 5 && t.Status.Phase == Phases.Running, "manual retry as run 5");
         Assert.Equal("done-run-5", rerun!.Status!.JobName);
         Assert.Equal(["done-run-1", "done-run-5"], (await Cluster.JobsAsync(fixture.Client, ns)).Select(j => j.Metadata.Name).Order());
@@ -99,19 +99,19 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "flaky"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "flaky"));
         await WaitForPhaseAsync(ns, "flaky", Phases.Running);
 
         await Cluster.FinishJobAsync(fixture.Client, ns, "flaky-run-1", "Failed", "BackoffLimitExceeded");
-        var scheduled = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "flaky"),
+        var scheduled = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "flaky"),
             t => Condition(t!, ConditionTypes.Succeeded)?.Reason == ConditionReasons.RetryScheduled, "a scheduled retry");
         Assert.NotNull(scheduled!.Status!.NextRetryTime);
-        var run2 = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "flaky"),
+        var run2 = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "flaky"),
             t => t?.Status?.Attempt == 2 && t.Status.Phase == Phases.Running, "run 2");
         Assert.True(run2!.Status!.StartTime <= DateTime.UtcNow);
 
         await Cluster.FinishJobAsync(fixture.Client, ns, "flaky-run-2", "Failed", "DeadlineExceeded");
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "flaky"),
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "flaky"),
             t => t?.Status?.Attempt == 3 && t.Status.Phase == Phases.Running, "run 3 after a DeadlineExceeded");
 
         await Cluster.FinishJobAsync(fixture.Client, ns, "flaky-run-3", "Failed", "BackoffLimitExceeded");
@@ -125,10 +125,10 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "stop"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "stop"));
         await WaitForPhaseAsync(ns, "stop", Phases.Running);
 
-        await Cluster.PatchSpecAsync(fixture.Client, ns, "stop", """{"spec":{"cancel":true}}""");
+        await TaskRunClient.PatchSpecAsync(fixture.Client, ns, "stop", """{"spec":{"cancel":true}}""");
 
         var cancelled = await WaitForPhaseAsync(ns, "stop", Phases.Failed);
         Assert.Equal(ConditionReasons.Cancelled, Condition(cancelled, ConditionTypes.Succeeded)?.Reason);
@@ -141,12 +141,12 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        var invalid = Cluster.SeedExample(ns, "invalid");
+        var invalid = SeedTaskRun.Build(ns, "invalid");
         // The schema allows these; only the validator forbids them.
         invalid.Spec.Files![0].Name = "CLAUDE.md";
         invalid.Spec.Files[1].Content = new string('x', 1_048_577);
 
-        await Cluster.CreateAsync(fixture.Client, invalid);
+        await TaskRunClient.CreateAsync(fixture.Client, invalid);
 
         var failed = await WaitForPhaseAsync(ns, "invalid", Phases.Failed);
         var condition = Condition(failed, ConditionTypes.Succeeded);
@@ -162,16 +162,16 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "auth-1001", "auth-service"));
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "billing-1001", "billing-service"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "auth-1001", "auth-service"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "billing-1001", "billing-service"));
         await WaitForPhaseAsync(ns, "auth-1001", Phases.Running);
         await Cluster.FinishJobAsync(fixture.Client, ns, "auth-1001-run-1", "Failed", "BackoffLimitExceeded");
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "auth-1001"), t => t?.Status?.Attempt == 2, "a second run");
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "auth-1001"), t => t?.Status?.Attempt == 2, "a second run");
         await WaitForPhaseAsync(ns, "billing-1001", Phases.Running);
 
-        await Cluster.DeleteAsync(fixture.Client, ns, "auth-1001");
+        await TaskRunClient.DeleteAsync(fixture.Client, ns, "auth-1001");
 
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "auth-1001"), t => t is null, "the TaskRun gone after its finalizer");
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "auth-1001"), t => t is null, "the TaskRun gone after its finalizer");
         Assert.Equal(["billing-1001-run-1"], (await Cluster.JobsAsync(fixture.Client, ns)).Select(j => j.Metadata.Name));
         Assert.Equal(["billing-1001-run-1-files"], (await Cluster.RunConfigMapsAsync(fixture.Client, ns)).Select(c => c.Metadata.Name));
     }
@@ -181,7 +181,7 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "simple"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "simple"));
         await WaitForPhaseAsync(ns, "simple", Phases.Running);
         await Cluster.FinishJobAsync(fixture.Client, ns, "simple-run-1", "Complete");
         await WaitForPhaseAsync(ns, "simple", Phases.Succeeded);
@@ -204,13 +204,13 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
     {
         var ns = await fixture.CreateNamespaceAsync();
         await using var controller = new ControllerHarness(fixture, ns);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "gen"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "gen"));
         var running = await WaitForPhaseAsync(ns, "gen", Phases.Running);
         Assert.Equal(("Unknown", ConditionReasons.Running), (Condition(running, ConditionTypes.Ready)?.Status, Condition(running, ConditionTypes.Ready)?.Reason));
 
-        await Cluster.PatchSpecAsync(fixture.Client, ns, "gen", """{"spec":{"timeoutSeconds":600}}""");
-        await Cluster.PatchSpecAsync(fixture.Client, ns, "gen", """{"spec":{"timeoutSeconds":700}}""");
-        var edited = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "gen"),
+        await TaskRunClient.PatchSpecAsync(fixture.Client, ns, "gen", """{"spec":{"timeoutSeconds":600}}""");
+        await TaskRunClient.PatchSpecAsync(fixture.Client, ns, "gen", """{"spec":{"timeoutSeconds":700}}""");
+        var edited = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "gen"),
             t => t?.Metadata.Generation == 3 && t.Status?.ObservedGeneration == 3, "observedGeneration 3 while running");
         Assert.All(edited!.Status!.Conditions!, c => Assert.Equal(3, c.ObservedGeneration));
 
@@ -219,8 +219,8 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
         Assert.Equal(("True", ConditionReasons.Succeeded), (Condition(succeeded, ConditionTypes.Ready)?.Status, Condition(succeeded, ConditionTypes.Ready)?.Reason));
 
         // A spec edit on a finished TaskRun starts nothing, but its status says it was seen.
-        await Cluster.PatchSpecAsync(fixture.Client, ns, "gen", """{"spec":{"priority":"low"}}""");
-        var finished = await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, "gen"),
+        await TaskRunClient.PatchSpecAsync(fixture.Client, ns, "gen", """{"spec":{"priority":"low"}}""");
+        var finished = await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, "gen"),
             t => t?.Status?.ObservedGeneration == 4, "observedGeneration 4 once finished");
         Assert.All(finished!.Status!.Conditions!, c => Assert.Equal(4, c.ObservedGeneration));
         Assert.Equal(Phases.Succeeded, finished.Status.Phase);
@@ -228,7 +228,7 @@ public sealed class ReconcileTests(KubernetesFixture fixture, ITestOutputHelper 
     }
 
     private async Task<V2TaskRun> WaitForPhaseAsync(string ns, string name, string phase) =>
-        (await Eventually.HoldsAsync(() => Cluster.GetAsync(fixture.Client, ns, name), t => t?.Status?.Phase == phase, $"{name} {phase}"))!;
+        (await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(fixture.Client, ns, name), t => t?.Status?.Phase == phase, $"{name} {phase}"))!;
 
     private static V1Condition? Condition(V2TaskRun taskRun, string type) => StatusConditions.Find(taskRun.Status?.Conditions, type);
 }

@@ -19,7 +19,7 @@ public sealed class ResourceQuotaTests(KubernetesFixture fixture)
     public async Task A_runs_Pod_is_admitted_where_a_quota_requires_limits_on_every_container()
     {
         var ns = await QuotaNamespaceAsync();
-        var template = RunChildren.Job(Cluster.SeedExample(ns), 1, ControllerConfig.Default).Spec.Template;
+        var template = RunChildren.Job(SeedTaskRun.Build(ns), 1, ControllerConfig.Default).Spec.Template;
 
         var pod = await fixture.Client.CoreV1.CreateNamespacedPodAsync(PodFrom(template, "run-pod"), ns);
 
@@ -33,7 +33,7 @@ public sealed class ResourceQuotaTests(KubernetesFixture fixture)
     public async Task The_same_Pod_without_init_container_limits_is_refused_by_the_quota()
     {
         var ns = await QuotaNamespaceAsync();
-        var template = RunChildren.Job(Cluster.SeedExample(ns), 1, ControllerConfig.Default).Spec.Template;
+        var template = RunChildren.Job(SeedTaskRun.Build(ns), 1, ControllerConfig.Default).Spec.Template;
         template.Spec.InitContainers[0].Resources = null;
 
         var refused = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(

@@ -18,7 +18,7 @@ public sealed class TracingTests(KubernetesFixture fixture)
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
         };
         await using var controller = ControllerProcess.Start(fixture, ns, "traced", LeaseTimings.Short, environment);
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns));
         await Cluster.WaitRunningAsync(fixture.Client, ns, 1, TimeSpan.FromSeconds(60));
 
         await Eventually.HoldsAsync(() => Task.FromResult(receiver.Received("/v1/traces", "reconcile TaskRun") && receiver.Received("/v1/traces", "apply Job")),

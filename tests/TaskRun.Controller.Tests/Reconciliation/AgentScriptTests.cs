@@ -102,7 +102,7 @@ public sealed class AgentScriptTests : IDisposable
         using var script = System.Diagnostics.Process.Start(start)!;
         var output = script.StandardOutput.ReadToEndAsync();
         var errors = script.StandardError.ReadToEndAsync();
-        await Integration.Eventually.HoldsAsync(() => Task.FromResult(File.Exists(started)), exists => exists, "the fake CLI to start");
+        await Eventually.HoldsAsync(() => File.Exists(started), "the fake CLI to start");
 
         var kill = await ProcessRunner.RunAsync("kill", ["-TERM", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         Assert.True(kill.Succeeded, kill.ToString());

@@ -94,23 +94,12 @@ public sealed partial class WorkspaceScriptTests : IDisposable
         return (result, workspace);
     }
 
-    private static V2TaskRun SeedExample() => new()
+    private static V2TaskRun SeedExample()
     {
-        Metadata = new V1ObjectMeta { Name = "auth-service-task-1001", NamespaceProperty = "orchestrator", Uid = Guid.NewGuid().ToString() },
-        Spec = new V2TaskRunSpec
-        {
-            TaskId = 1001,
-            ServiceName = "auth-service",
-            Priority = Priorities.High,
-            Files =
-            [
-                new TaskFile { Name = "task.md", Type = FileTypes.Task, Content = "# Task Implementation Details..." },
-                new TaskFile { Name = "design-spec.md", Type = FileTypes.DesignSpec, Content = "# Service Design Specification..." },
-                new TaskFile { Name = "prompt.md", Type = FileTypes.Prompt, Content = "# Autonomous Agent Instructions..." },
-            ],
-            Retry = new RetrySpec { Attempt = 1 },
-        },
-    };
+        var taskRun = SeedTaskRun.Build("orchestrator");
+        taskRun.Metadata.Uid = Guid.NewGuid().ToString();
+        return taskRun;
+    }
 
     [GeneratedRegex(@"@(\S+)")]
     private static partial Regex ImportRegex();

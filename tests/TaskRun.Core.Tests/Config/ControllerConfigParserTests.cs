@@ -272,11 +272,9 @@ public sealed class ControllerConfigParserTests
     [MemberData(nameof(BadConfigs))]
     public void A_bad_config_is_refused_with_an_error_naming_the_key(string caseName, string yaml, string key, string messageFragment)
     {
-        Assert.NotNull(caseName);
-
         var result = ControllerConfigParser.Parse(yaml);
 
-        Assert.False(result.IsValid);
+        Assert.False(result.IsValid, $"{caseName}: accepted");
         Assert.Null(result.Config);
         Assert.Contains(result.Errors, e => e.Key == key && e.Message.Contains(messageFragment, StringComparison.Ordinal));
         Assert.StartsWith(key + ": ", result.Summary(), StringComparison.Ordinal);

@@ -38,26 +38,26 @@ public sealed class ControllerConfigSourceApiTests(KubernetesFixture kubernetes)
             Assert.Equal(ConfigOrigin.BuiltInDefaults, source.Origin);
 
             await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("job:\n  backoffLimit: 7\n"), ns);
-            await UntilAsync(() => source.Current.Job.BackoffLimit == 7);
+            await Eventually.HoldsAsync(() => source.Current.Job.BackoffLimit == 7, "backoffLimit 7", TimeSpan.FromMinutes(1));
             Assert.Equal(ConfigOrigin.ConfigMap, source.Origin);
 
             // Past a few watch timeouts: the restarted watch still delivers.
             await Task.Delay(TimeSpan.FromSeconds(3));
             await client.CoreV1.ReplaceNamespacedConfigMapAsync(ConfigMap("job:\n  backoffLimit: 8\n"), ControllerConfig.ConfigMapName, ns);
-            await UntilAsync(() => source.Current.Job.BackoffLimit == 8);
+            await Eventually.HoldsAsync(() => source.Current.Job.BackoffLimit == 8, "backoffLimit 8", TimeSpan.FromMinutes(1));
 
             await client.CoreV1.ReplaceNamespacedConfigMapAsync(ConfigMap("job:\n  backoffLimit: many\n"), ControllerConfig.ConfigMapName, ns);
-            await UntilAsync(() => !rejections.IsEmpty);
+            await Eventually.HoldsAsync(() => !rejections.IsEmpty, "the rejection", TimeSpan.FromMinutes(1));
             Assert.Equal("job.backoffLimit", Assert.Single(rejections).Errors.Single().Key);
             Assert.Equal(8, source.Current.Job.BackoffLimit);
 
             await client.CoreV1.DeleteNamespacedConfigMapAsync(ControllerConfig.ConfigMapName, ns);
-            await UntilAsync(() => source.Origin == ConfigOrigin.BuiltInDefaults);
+            await Eventually.HoldsAsync(() => source.Origin == ConfigOrigin.BuiltInDefaults, "the built-in defaults", TimeSpan.FromMinutes(1));
             Assert.Same(ControllerConfig.Default, source.Current);
             Assert.Contains("was deleted", changes.Last().Description, StringComparison.Ordinal);
 
             await client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("job:\n  backoffLimit: 9\n"), ns);
-            await UntilAsync(() => source.Current.Job.BackoffLimit == 9);
+            await Eventually.HoldsAsync(() => source.Current.Job.BackoffLimit == 9, "backoffLimit 9", TimeSpan.FromMinutes(1));
             Assert.Equal([ConfigOrigin.BuiltInDefaults, ConfigOrigin.ConfigMap, ConfigOrigin.ConfigMap, ConfigOrigin.BuiltInDefaults, ConfigOrigin.ConfigMap],
                 changes.Select(c => c.Origin));
         }
@@ -73,13 +73,4 @@ public sealed class ControllerConfigSourceApiTests(KubernetesFixture kubernetes)
         Metadata = new V1ObjectMeta { Name = ControllerConfig.ConfigMapName },
         Data = new Dictionary<string, string> { [ControllerConfig.DataKey] = yaml },
     };
-
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!condition())
-        {
-            await Task.Delay(50, timeout.Token);
-        }
-    }
 }

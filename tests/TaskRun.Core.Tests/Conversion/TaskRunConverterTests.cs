@@ -250,13 +250,12 @@ public sealed class TaskRunConverterTests
     [MemberData(nameof(UnknownSourceVersions))]
     public void An_object_of_an_unknown_apiVersion_is_a_conversion_error(string caseName, string apiVersionJson)
     {
-        Assert.NotNull(caseName);
         var obj = Parse(SeedV1);
         obj["apiVersion"] = JsonNode.Parse(apiVersionJson);
 
         var error = Assert.Throws<ConversionException>(() => TaskRunConverter.Convert(obj, TaskRunApi.V2ApiVersion));
 
-        Assert.Contains("is not a TaskRun version", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Contains("is not a TaskRun version", StringComparison.Ordinal), $"{caseName}: {error.Message}");
         Assert.Contains("orchestrator.io/v1 or orchestrator.io/v2", error.Message, StringComparison.Ordinal);
     }
 

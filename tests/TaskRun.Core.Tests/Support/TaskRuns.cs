@@ -1,13 +1,13 @@
-using k8s.Models;
 using TaskRun.Core.Api;
 using TaskRun.Core.Serialization;
+using TaskRun.Testing;
 
 namespace TaskRun.Core.Tests.Support;
 
 /// <summary>TaskRuns for tests: a valid, defaulted one to break one rule at a time, and content of exact sizes.</summary>
 internal static class TaskRuns
 {
-    public const string Name = "auth-service-task-1001";
+    public const string Name = SeedTaskRun.Name;
     public const string Namespace = "orchestrator";
     public const string Uid = "6f1c0c4e-8d7a-4c1e-9f5b-2a7d3e4b5c6d";
 
@@ -23,34 +23,18 @@ internal static class TaskRuns
         });
 
     /// <summary>The seed's example as a v2 TaskRun, already defaulted, that passes validation.</summary>
-    public static V2TaskRun Valid() => new()
+    public static V2TaskRun Valid()
     {
-        Metadata = new V1ObjectMeta
+        var taskRun = SeedTaskRun.Build(Namespace, Name);
+        taskRun.Metadata.Uid = Uid;
+        taskRun.Metadata.Labels = new Dictionary<string, string>
         {
-            Name = Name,
-            NamespaceProperty = Namespace,
-            Uid = Uid,
-            Labels = new Dictionary<string, string>
-            {
-                [TaskRunLabels.TaskId] = "1001",
-                [TaskRunLabels.Service] = "auth-service",
-                [TaskRunLabels.Priority] = Priorities.High,
-            },
-        },
-        Spec = new V2TaskRunSpec
-        {
-            TaskId = 1001,
-            ServiceName = "auth-service",
-            Priority = Priorities.High,
-            Files =
-            [
-                new TaskFile { Name = "task.md", Type = FileTypes.Task, Content = "# Task Implementation Details..." },
-                new TaskFile { Name = "design-spec.md", Type = FileTypes.DesignSpec, Content = "# Service Design Specification..." },
-                new TaskFile { Name = "prompt.md", Type = FileTypes.Prompt, Content = "# Autonomous Agent Instructions..." },
-            ],
-            Retry = new RetrySpec { Attempt = 1 },
-        },
-    };
+            [TaskRunLabels.TaskId] = "1001",
+            [TaskRunLabels.Service] = "auth-service",
+            [TaskRunLabels.Priority] = Priorities.High,
+        };
+        return taskRun;
+    }
 
     /// <summary>A TaskRun with one file of the given content (and nothing else that could fail).</summary>
     public static V2TaskRun WithSingleFile(string content, string fileName = "task.md")

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using TaskRun.Webhook.Tests.Support;
+using TaskRun.Testing;
 using Xunit;
 
 namespace TaskRun.Webhook.Tests.Hosting;
@@ -33,7 +34,7 @@ public sealed class CertificateRotationTests : IDisposable
         }
 
         var certificate = ca.WriteServingPair(directory.Path);
-        await WaitUntilAsync(async () => (await plain.GetAsync(new Uri(webhook.HealthUri, "/readyz"))).StatusCode == HttpStatusCode.OK);
+        await Eventually.HoldsAsync(async () => (await plain.GetAsync(new Uri(webhook.HealthUri, "/readyz"))).StatusCode == HttpStatusCode.OK, "ready", TimeSpan.FromMinutes(1));
 
         using var ready = InProcessWebhook.CreateClient(ca.Ca);
         using var response = await ready.PostAsync(new Uri(webhook.TlsUri, "/mutate"), Json(Reviews.FixtureText("mutate-create-from-v1.json")));
@@ -75,16 +76,16 @@ public sealed class CertificateRotationTests : IDisposable
             }
         })).ToArray();
 
-        await WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref served) > 50));
+        await Eventually.HoldsAsync(() => Volatile.Read(ref served) > 50, "50 reviews served", TimeSpan.FromMinutes(1));
         var second = ca.WriteServingPair(directory.Path);
         string? newConnectionSerial = null;
-        await WaitUntilAsync(async () =>
+        await Eventually.HoldsAsync(async () =>
         {
             newConnectionSerial = await SerialOfANewConnectionAsync(webhook);
             return newConnectionSerial == second.SerialNumber;
-        });
+        }, "the new certificate on a new connection", TimeSpan.FromMinutes(1));
         var servedAtSwap = Volatile.Read(ref served);
-        await WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref served) > servedAtSwap + 50));
+        await Eventually.HoldsAsync(() => Volatile.Read(ref served) > servedAtSwap + 50, "50 more reviews served", TimeSpan.FromMinutes(1));
         await stop.CancelAsync();
         await Task.WhenAll(load);
 
@@ -103,15 +104,6 @@ public sealed class CertificateRotationTests : IDisposable
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!await condition())
-        {
-            await Task.Delay(50, timeout.Token);
-        }
-    }
 
     public void Dispose()
     {

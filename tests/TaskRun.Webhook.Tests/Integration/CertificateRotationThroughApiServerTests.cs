@@ -4,6 +4,7 @@ using k8s;
 using k8s.Autorest;
 using TaskRun.Core.Api;
 using TaskRun.Webhook.Tests.Support;
+using TaskRun.Testing;
 using Xunit;
 using static TaskRun.Webhook.Tests.Integration.Manifests;
 
@@ -51,12 +52,12 @@ public sealed class CertificateRotationThroughApiServerTests(WebhookFixture fixt
             }
         })).ToArray();
 
-        await UntilAsync(() => Volatile.Read(ref admitted) >= 40);
+        await Eventually.HoldsAsync(() => Volatile.Read(ref admitted) >= 40, "40 admissions", TimeSpan.FromMinutes(2));
         var previous = await SerialOfANewConnectionAsync();
         var renewed = fixture.Ca.WriteServingPair(fixture.CertificateDirectory);
-        await UntilAsync(async () => await SerialOfANewConnectionAsync() == renewed.SerialNumber);
+        await Eventually.HoldsAsync(async () => await SerialOfANewConnectionAsync() == renewed.SerialNumber, "the renewed certificate", TimeSpan.FromMinutes(2));
         var atSwap = Volatile.Read(ref admitted);
-        await UntilAsync(() => Volatile.Read(ref admitted) >= atSwap + 40);
+        await Eventually.HoldsAsync(() => Volatile.Read(ref admitted) >= atSwap + 40, "40 more admissions", TimeSpan.FromMinutes(2));
         await stop.CancelAsync();
         await Task.WhenAll(load);
 
@@ -77,16 +78,5 @@ public sealed class CertificateRotationThroughApiServerTests(WebhookFixture fixt
         Assert.True(response.IsSuccessStatusCode);
         Assert.Equal("9da03626-76a0-48c7-9790-df78c65f588c", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["response"]!["uid"]);
         return serial;
-    }
-
-    private static Task UntilAsync(Func<bool> condition) => UntilAsync(() => Task.FromResult(condition()));
-
-    private static async Task UntilAsync(Func<Task<bool>> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        while (!await condition())
-        {
-            await Task.Delay(50, timeout.Token);
-        }
     }
 }

@@ -100,13 +100,13 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
         var allowing = await fixture.KubectlWithInputAsync(
             ConfigMap(fixture.ConfigNamespace, "agent:\n  allowOverrides: true\n  allowedImages: [\"ghcr.io/org/*\"]\n"), "apply", "-f", "-");
         Assert.True(allowing.Succeeded, allowing.ToString());
-        await EventuallyAsync(() => DryRunAsync(withAgent), r => r.Succeeded);
+        await Eventually.HoldsAsync(() => DryRunAsync(withAgent), r => r.Succeeded, "the agent override admitted", TimeSpan.FromMinutes(1));
 
         var applied = await fixture.KubectlWithInputAsync(
             ConfigMap(fixture.ConfigNamespace, "limits:\n  maxFileBytes: 1000\nagent:\n  allowOverrides: false\n"), "apply", "-f", "-");
         Assert.True(applied.Succeeded, applied.ToString());
 
-        var refused = await EventuallyAsync(() => DryRunAsync(bigFile), r => !r.Succeeded);
+        var refused = await Eventually.HoldsAsync(() => DryRunAsync(bigFile), r => !r.Succeeded, "the big file refused", TimeSpan.FromMinutes(1));
         Assert.Contains(fileField, refused.StandardError, StringComparison.Ordinal);
         Assert.Contains("limit of 1,000 bytes (limits.maxFileBytes) by 1,000 bytes", refused.StandardError, StringComparison.Ordinal);
         var forbidden = await DryRunAsync(withAgent);
@@ -116,7 +116,7 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
 
         var deleted = await fixture.KubectlAsync("delete", "configmap", ControllerConfig.ConfigMapName, "-n", fixture.ConfigNamespace);
         Assert.True(deleted.Succeeded, deleted.ToString());
-        await EventuallyAsync(() => DryRunAsync(bigFile), r => r.Succeeded);
+        await Eventually.HoldsAsync(() => DryRunAsync(bigFile), r => r.Succeeded, "the big file admitted", TimeSpan.FromMinutes(1));
         Assert.False((await DryRunAsync(withAgent)).Succeeded);
     }
 
@@ -145,19 +145,19 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
         Assert.True(good.Succeeded, good.ToString());
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("landed");
         var bigFile = TaskRun(ns, "v2", withAgent: false, fileBytes: 2000);
-        await EventuallyAsync(() => DryRunAsync(bigFile), r => !r.Succeeded);
+        await Eventually.HoldsAsync(() => DryRunAsync(bigFile), r => !r.Succeeded, "the big file refused", TimeSpan.FromMinutes(1));
 
         // Bypass the config webhook the way a misconfigured cluster would: its namespace selector no longer matches.
         var unlabel = await fixture.KubectlAsync("label", "namespace", fixture.ConfigNamespace, "kubernetes.io/metadata.name-");
         Assert.True(unlabel.Succeeded, unlabel.ToString());
         try
         {
-            var bad = await EventuallyAsync(
+            var bad = await Eventually.HoldsAsync(
                 () => fixture.KubectlWithInputAsync(ConfigMap(fixture.ConfigNamespace, "limits:\n  maxFileBytes: -5\n"), "apply", "-f", "-"),
-                r => r.Succeeded);
+                r => r.Succeeded, "the invalid config applied past the webhook", TimeSpan.FromMinutes(1));
             Assert.True(bad.Succeeded, bad.ToString());
 
-            var warning = await EventuallyAsync(() => InvalidConfigEventsAsync(), events => events.Count > 0);
+            var warning = await Eventually.HoldsAsync(() => InvalidConfigEventsAsync(), events => events.Count > 0, "an InvalidConfig Event", TimeSpan.FromMinutes(1));
             var reported = Assert.Single(warning);
             Assert.Equal("Warning", reported.Type);
             Assert.Equal("taskrun-webhook", reported.Source?.Component);
@@ -217,22 +217,6 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
         ["data"] = new JsonObject { [ControllerConfig.DataKey] = yaml },
     }.ToJsonString();
 
-    /// <summary>Repeats <paramref name="action"/> until <paramref name="done"/> (a watch delivers changes soon, not at once).</summary>
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> action, Func<T, bool> done)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var result = await action();
-            if (done(result))
-            {
-                return result;
-            }
-
-            await Task.Delay(200, timeout.Token);
-        }
-    }
-
     public Task InitializeAsync() => RemoveConfigAsync();
 
     /// <summary>Leaves the built-in defaults in force for the next test, and waits until the webhook uses them.</summary>
@@ -240,7 +224,7 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
     {
         await RemoveConfigAsync();
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("reset");
-        await EventuallyAsync(() => DryRunAsync(TaskRun(ns, "v2", withAgent: false, fileBytes: 2000)), r => r.Succeeded);
+        await Eventually.HoldsAsync(() => DryRunAsync(TaskRun(ns, "v2", withAgent: false, fileBytes: 2000)), r => r.Succeeded, "the built-in defaults in force", TimeSpan.FromMinutes(1));
     }
 
     private async Task RemoveConfigAsync()

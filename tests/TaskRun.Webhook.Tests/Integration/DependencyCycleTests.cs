@@ -24,7 +24,7 @@ public sealed class DependencyCycleTests(WebhookFixture fixture)
         var closing = WithDependsOn(ValidV2(ns, "c"), "a");
 
         // The webhook's cache follows the API server's watch: wait until it has seen a and b.
-        var refused = await EventuallyAsync(() => DryRunAsync(closing), r => !r.Succeeded);
+        var refused = await Eventually.HoldsAsync(() => DryRunAsync(closing), r => !r.Succeeded, "the closing TaskRun refused");
         var created = await fixture.KubectlWithInputAsync(closing.ToJsonString(), "create", "-f", "-");
 
         foreach (var result in new[] { refused, created })
@@ -48,8 +48,9 @@ public sealed class DependencyCycleTests(WebhookFixture fixture)
         await ApplyAsync(ValidV2(ns, "schema"));
 
         var patch = """{"spec":{"dependsOn":["api"]}}""";
-        var refused = await EventuallyAsync(
-            () => fixture.KubectlAsync("patch", V2Resource, "schema", "-n", ns, "--type=merge", "-p", patch, "--dry-run=server"), r => !r.Succeeded);
+        var refused = await Eventually.HoldsAsync(
+            () => fixture.KubectlAsync("patch", V2Resource, "schema", "-n", ns, "--type=merge", "-p", patch, "--dry-run=server"), r => !r.Succeeded,
+            "the closing edit refused");
         Assert.Contains("schema → api → schema", refused.StandardError, StringComparison.Ordinal);
 
         var self = await fixture.KubectlAsync("patch", V2Resource, "schema", "-n", ns, "--type=merge", "-p", """{"spec":{"dependsOn":["schema"]}}""");
@@ -65,19 +66,4 @@ public sealed class DependencyCycleTests(WebhookFixture fixture)
 
     private Task<CommandResult> DryRunAsync(JsonObject taskRun) =>
         fixture.KubectlWithInputAsync(taskRun.ToJsonString(), "create", "--dry-run=server", "-f", "-");
-
-    private static async Task<CommandResult> EventuallyAsync(Func<Task<CommandResult>> action, Func<CommandResult, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var result = await action();
-            if (done(result) || DateTime.UtcNow > deadline)
-            {
-                return result;
-            }
-
-            await Task.Delay(200);
-        }
-    }
 }

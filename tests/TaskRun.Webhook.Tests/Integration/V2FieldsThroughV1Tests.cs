@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TaskRun.Testing;
 using Xunit;
 using static TaskRun.Webhook.Tests.Integration.Manifests;
 
@@ -21,12 +22,9 @@ public sealed class V2FieldsThroughV1Tests(WebhookFixture fixture) : IAsyncLifet
         var applied = await fixture.KubectlWithInputAsync(config.ToJsonString(), "apply", "-f", "-");
         Assert.True(applied.Succeeded, applied.ToString());
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("v2only-config");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!(await fixture.KubectlWithInputAsync(WithV2OnlyFields(ns, "probe").ToJsonString(), "apply", "--dry-run=server", "-f", "-")).Succeeded)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the config allowing overrides did not take effect");
-            await Task.Delay(200);
-        }
+        await Eventually.HoldsAsync(
+            () => fixture.KubectlWithInputAsync(WithV2OnlyFields(ns, "probe").ToJsonString(), "apply", "--dry-run=server", "-f", "-"),
+            r => r.Succeeded, "the config allowing overrides in force", TimeSpan.FromMinutes(1));
     }
 
     public async Task DisposeAsync() =>

@@ -7,6 +7,7 @@ using Serilog.Core;
 using Serilog.Events;
 using TaskRun.Webhook.Observability;
 using TaskRun.Webhook.Tests.Support;
+using TaskRun.Testing;
 using Xunit;
 
 namespace TaskRun.Webhook.Tests.Observability;
@@ -103,13 +104,7 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
         Assert.Contains("taskrun_webhook_requests_total{endpoint=\"mutate\"", text, StringComparison.Ordinal);
     }
 
-    private async Task LoggedAsync(Func<LogEvent, bool> predicate)
-    {
-        for (var waited = 0; waited < 100 && !logs.Events.Any(predicate); waited++)
-        {
-            await Task.Delay(50);
-        }
-    }
+    private Task LoggedAsync(Func<LogEvent, bool> predicate) => Eventually.HoldsAsync(() => logs.Events.Any(predicate), "the log line");
 
     private async Task<HttpResponseMessage> PostAsync(string path, string body)
     {

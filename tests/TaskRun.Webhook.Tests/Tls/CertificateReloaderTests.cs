@@ -5,6 +5,7 @@ using TaskRun.Webhook.Hosting;
 using TaskRun.Webhook.Observability;
 using TaskRun.Webhook.Tests.Support;
 using TaskRun.Webhook.Tls;
+using TaskRun.Testing;
 using Xunit;
 
 namespace TaskRun.Webhook.Tests.Tls;
@@ -127,25 +128,16 @@ public sealed class CertificateReloaderTests : IDisposable
             var written = ca.WriteServingPair(directory.Path);
 
             // The poll loop starts on its own thread, so keep the fake clock moving until it has ticked.
-            await WaitUntilAsync(() =>
+            await Eventually.HoldsAsync(() =>
             {
                 time.Advance(TimeSpan.FromSeconds(5));
                 return reloader.HasCertificate;
-            });
+            }, "the certificate loaded", interval: TimeSpan.FromMilliseconds(10));
             Assert.Equal(written.SerialNumber, reloader.Certificate!.SerialNumber);
         }
         finally
         {
             await reloader.StopAsync(CancellationToken.None);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
         }
     }
 

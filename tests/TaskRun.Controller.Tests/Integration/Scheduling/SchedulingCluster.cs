@@ -59,26 +59,16 @@ internal sealed class SchedulingCluster
         await WriteConfigAsync("");
     }
 
-    public Task WriteConfigAsync(string yaml)
-    {
-        var configMap = new V1ConfigMap
-        {
-            ApiVersion = "v1",
-            Kind = "ConfigMap",
-            Metadata = new V1ObjectMeta { Name = ControllerConfig.ConfigMapName, NamespaceProperty = SystemNamespace },
-            Data = new Dictionary<string, string> { [ControllerConfig.DataKey] = yaml },
-        };
-        return Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch(configMap, V1Patch.PatchType.ApplyPatch), configMap.Metadata.Name, SystemNamespace, fieldManager: "test", force: true);
-    }
+    public Task WriteConfigAsync(string yaml) => ControllerConfigMaps.ApplyAsync(Client, SystemNamespace, yaml);
 
     public async Task<V2TaskRun> CreateTaskRunAsync(string ns, string name, string priority)
     {
-        var taskRun = Cluster.SeedExample(ns, name, "svc");
+        var taskRun = SeedTaskRun.Build(ns, name, "svc");
         taskRun.Spec.Priority = priority;
-        return await Cluster.CreateAsync(Client, taskRun);
+        return await TaskRunClient.CreateAsync(Client, taskRun);
     }
 
-    public async Task<V2TaskRun> GetAsync(string ns, string name) => (await Cluster.GetAsync(Client, ns, name))!;
+    public async Task<V2TaskRun> GetAsync(string ns, string name) => (await TaskRunClient.GetAsync(Client, ns, name))!;
 
     /// <summary>Every run Job in the cluster.</summary>
     public async Task<IList<V1Job>> JobsAsync() =>

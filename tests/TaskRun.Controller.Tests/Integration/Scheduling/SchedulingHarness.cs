@@ -8,8 +8,7 @@ namespace TaskRun.Controller.Tests.Integration.Scheduling;
 /// <summary>A real controller over every namespace of the scheduling cluster, with the live config, as the host wires it.</summary>
 internal sealed class SchedulingHarness : IAsyncDisposable
 {
-    private readonly CancellationTokenSource stop = new();
-    private readonly Task running;
+    private readonly BackgroundRun run;
 
     public SchedulingHarness(SchedulingCluster cluster)
     {
@@ -19,12 +18,11 @@ internal sealed class SchedulingHarness : IAsyncDisposable
         LiveConfig = new LiveConfig(Client, SchedulingCluster.SystemNamespace, Metrics, NullLogger<LiveConfig>.Instance);
         Controller = new TaskRunController(Client, new ControllerOptions { WatchNamespace = null }, () => LiveConfig.Current, Metrics, TimeProvider.System, NullLoggerFactory.Instance);
         LiveConfig.Source.Changed += (_, _) => Controller.ConfigChanged();
-        var configWatch = LiveConfig.Source.RunAsync(stop.Token);
-        running = Task.WhenAll(configWatch, Task.Run(async () =>
+        run = new BackgroundRun(stop => Task.WhenAll(LiveConfig.Source.RunAsync(stop), Task.Run(async () =>
         {
-            await LiveConfig.Source.WaitForSyncAsync(stop.Token);
-            await Controller.RunAsync(stop.Token);
-        }));
+            await LiveConfig.Source.WaitForSyncAsync(stop);
+            await Controller.RunAsync(stop);
+        }, stop)), Controller, Client);
     }
 
     public Kubernetes Client { get; }
@@ -44,19 +42,5 @@ internal sealed class SchedulingHarness : IAsyncDisposable
 
     public TaskRunController Controller { get; }
 
-    public async ValueTask DisposeAsync()
-    {
-        await stop.CancelAsync();
-        try
-        {
-            await running.WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        Controller.Dispose();
-        Client.Dispose();
-        stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => run.DisposeAsync();
 }

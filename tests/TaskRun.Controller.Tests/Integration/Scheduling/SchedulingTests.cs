@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using TaskRun.Core.Api;
 using TaskRun.Core.Naming;
+using TaskRun.Testing;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -100,13 +101,13 @@ public sealed class SchedulingTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("scheduling.maxActiveRunsPerNamespace (1) is reached in namespace " + ns, queued.Status!.Message, StringComparison.Ordinal);
         await WaitQueuedAsync(ns, "to-delete");
 
-        await Cluster.PatchSpecAsync(cluster.Client, ns, "to-cancel", """{"spec":{"cancel":true}}""");
-        await Cluster.DeleteAsync(cluster.Client, ns, "to-delete");
+        await TaskRunClient.PatchSpecAsync(cluster.Client, ns, "to-cancel", """{"spec":{"cancel":true}}""");
+        await TaskRunClient.DeleteAsync(cluster.Client, ns, "to-delete");
 
         var cancelled = await Eventually.HoldsAsync(() => cluster.GetAsync(ns, "to-cancel"), t => t.Status?.Phase == Phases.Failed, "to-cancel Failed");
         Assert.Equal(ConditionReasons.Cancelled, cancelled.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Succeeded).Reason);
         Assert.Contains("no Job was created", cancelled.Status.Message, StringComparison.Ordinal);
-        await Eventually.HoldsAsync(() => Cluster.GetAsync(cluster.Client, ns, "to-delete"), t => t is null, "to-delete gone");
+        await Eventually.HoldsAsync(() => TaskRunClient.GetAsync(cluster.Client, ns, "to-delete"), t => t is null, "to-delete gone");
 
         // The slot that frees goes to nobody: both former candidates are out of the queue.
         await cluster.FinishAsync(ns, "running");

@@ -1,11 +1,9 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
-using TaskRun.Core.Serialization;
 using TaskRun.Testing;
 using Xunit;
 
@@ -104,18 +102,7 @@ internal sealed class Tenant : IAsyncDisposable
         },
     };
 
-    public async Task<V2TaskRun?> GetAsync(string name)
-    {
-        try
-        {
-            return KubeJson.Deserialize<V2TaskRun>((JsonElement)await Admin.CustomObjects.GetNamespacedCustomObjectAsync(
-                TaskRunApi.Group, TaskRunApi.V2, Namespace, TaskRunApi.Plural, name));
-        }
-        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+    public Task<V2TaskRun?> GetAsync(string name) => TaskRunClient.GetAsync(Admin, Namespace, name);
 
     /// <summary>Waits until the TaskRun's Succeeded condition has <paramref name="reason"/>.</summary>
     public async Task<V2TaskRun> WaitForReasonAsync(string name, string reason) =>
@@ -154,21 +141,9 @@ internal sealed class Tenant : IAsyncDisposable
         Assert.True(deleted.Succeeded, deleted.ToString());
     }
 
-    public async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; last: {Describe(value)}; controller log:\n{controller?.ReadLog()}");
-            await Task.Delay(200);
-        }
-    }
+    /// <summary><see cref="Eventually"/>, with the tenant's controller log on timeout.</summary>
+    public Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        Eventually.HoldsAsync(read, done, what, TimeSpan.FromMinutes(1), context: () => $"controller log:\n{controller?.ReadLog()}");
 
     public async ValueTask DisposeAsync()
     {
@@ -180,11 +155,4 @@ internal sealed class Tenant : IAsyncDisposable
         await RemoveConfigAsync();
         Directory.Delete(directory, recursive: true);
     }
-
-    private static string Describe<T>(T value) => value switch
-    {
-        V2TaskRun t => KubeJson.Serialize(t.Status),
-        null => "null",
-        _ => value.ToString() ?? "",
-    };
 }
