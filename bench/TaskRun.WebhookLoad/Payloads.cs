@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace TaskRun.WebhookLoad;
 
-/// <summary>The request bodies: reviews as kube-apiserver 1.20 sends them (see tests/TaskRun.Webhook.Tests/Fixtures).</summary>
+/// <summary>The request bodies: reviews as kube-apiserver 1.20 sends them (see tests/TaskRun.Testing/Fixtures).</summary>
 internal sealed record Payload(string Name, byte[] Mutate, byte[] Validate, byte[] Convert, int ObjectBytes);
 
 internal static class Payloads
