@@ -28,20 +28,6 @@ internal static class Cluster
     public static async Task<IList<V1Job>> JobsAsync(IKubernetes client, string ns) =>
         (await client.BatchV1.ListNamespacedJobAsync(ns)).Items;
 
-    /// <summary>Server-side applies the config ConfigMap (config.yaml = <paramref name="yaml"/>) in <paramref name="ns"/>.</summary>
-    public static Task WriteConfigAsync(IKubernetes client, string ns, string yaml)
-    {
-        var configMap = new V1ConfigMap
-        {
-            ApiVersion = "v1",
-            Kind = "ConfigMap",
-            Metadata = new V1ObjectMeta { Name = TaskRun.Core.Config.ControllerConfig.ConfigMapName, NamespaceProperty = ns },
-            Data = new Dictionary<string, string> { [TaskRun.Core.Config.ControllerConfig.DataKey] = yaml },
-        };
-        return client.CoreV1.PatchNamespacedConfigMapAsync(
-            new V1Patch(configMap, V1Patch.PatchType.ApplyPatch), configMap.Metadata.Name, ns, fieldManager: "test", force: true);
-    }
-
     public static async Task<IList<V1ConfigMap>> RunConfigMapsAsync(IKubernetes client, string ns) =>
         (await client.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: $"{TaskRunLabels.ManagedBy}={TaskRunLabels.ManagedByValue}")).Items;
 }

@@ -44,17 +44,17 @@ public sealed class TracingTests(KubernetesFixture fixture)
         using var first = new OtlpReceiver();
         using var second = new OtlpReceiver();
         var ns = await fixture.CreateNamespaceAsync();
-        await Cluster.WriteConfigAsync(fixture.Client, ns, $"telemetry:\n  otlpEndpoint: \"{first.Endpoint}\"\n  protocol: http/protobuf\n");
+        await ControllerConfigMaps.ApplyAsync(fixture.Client, ns, $"telemetry:\n  otlpEndpoint: \"{first.Endpoint}\"\n  protocol: http/protobuf\n");
         await using var controller = ControllerProcess.Start(fixture, ns, "config-traced", LeaseTimings.Short,
             new Dictionary<string, string> { ["OTEL_BSP_SCHEDULE_DELAY"] = "200" });
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "first"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "first"));
         await Eventually.HoldsAsync(() => Task.FromResult(first.Received("/v1/traces", "service.name", "taskrun-controller", "reconcile TaskRun")),
             got => got, "reconcile spans at the first receiver's /v1/traces");
 
-        await Cluster.WriteConfigAsync(fixture.Client, ns, $"telemetry:\n  otlpEndpoint: \"{second.Endpoint}\"\n  protocol: http/protobuf\n");
+        await ControllerConfigMaps.ApplyAsync(fixture.Client, ns, $"telemetry:\n  otlpEndpoint: \"{second.Endpoint}\"\n  protocol: http/protobuf\n");
         await Eventually.HoldsAsync(() => Task.FromResult(controller.ReadLog().Contains($"OTLP http/protobuf to {second.Endpoint}v1/traces", StringComparison.Ordinal)),
             got => got, "the controller switched to the second receiver");
-        await Cluster.CreateAsync(fixture.Client, Cluster.SeedExample(ns, "second"));
+        await TaskRunClient.CreateAsync(fixture.Client, SeedTaskRun.Build(ns, "second"));
         await Eventually.HoldsAsync(() => Task.FromResult(second.Received("/v1/traces", "service.name", "taskrun-controller", "reconcile TaskRun")),
             got => got, "reconcile spans at the second receiver's /v1/traces");
         Assert.All(first.Requests.Concat(second.Requests), r => Assert.Equal("/v1/traces", r.Path));

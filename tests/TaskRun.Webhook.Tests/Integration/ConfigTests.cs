@@ -130,11 +130,11 @@ public sealed class ConfigTests(WebhookFixture fixture) : IAsyncLifetime
         var ns = await fixture.Kubernetes.CreateNamespaceAsync("traced");
 
         // Admissions go on until the switched exporter has posted one of them (it batches for up to 5 s).
-        await EventuallyAsync(async () =>
+        await Eventually.HoldsAsync(async () =>
         {
             await DryRunAsync(TaskRun(ns, "v2", withAgent: false, fileBytes: 10));
             return receiver.Received("/v1/traces", "service.name", "taskrun-webhook", "admission validate");
-        }, got => got);
+        }, "an admission span at the receiver", TimeSpan.FromMinutes(1));
         Assert.All(receiver.Requests, r => Assert.Equal("/v1/traces", r.Path));
     }
 
