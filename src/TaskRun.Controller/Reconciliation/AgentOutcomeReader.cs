@@ -15,7 +15,7 @@ namespace TaskRun.Controller.Reconciliation;
 /// <c>controller-uid</c> label and the controller owner reference both name the Job's uid); this is why the
 /// controller may get and list Pods and read their logs, and it never writes them.
 /// </summary>
-public sealed class AgentOutcomeReader(IKubernetes client, ILogger<AgentOutcomeReader> logger)
+public sealed class AgentOutcomeReader(IKubernetes client, ILogger<AgentOutcomeReader> logger) : IAgentOutcomeReader
 {
     /// <summary>The largest message kept, in UTF-8 bytes (the kubelet itself keeps at most 4 KiB).</summary>
     public const int MaxBytes = 1024;

@@ -7,7 +7,7 @@ using TaskRun.Core.Config;
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>Writes a run's children: server-side apply of the ConfigMap and Job, the workspace PVC, stopping and cleanup.</summary>
-public sealed class ChildWriter(IKubernetes client, ControllerMetrics metrics)
+public sealed class ChildWriter(IKubernetes client, ControllerMetrics metrics) : IChildWriter
 {
     private static readonly ActivitySource Tracing = new(Telemetry.SourceName);
 

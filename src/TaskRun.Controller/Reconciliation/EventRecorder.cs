@@ -6,7 +6,7 @@ using TaskRun.Core.Api;
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>Kubernetes Events on a TaskRun (what <c>kubectl describe</c> shows). A failed event write is logged, never fatal.</summary>
-public sealed class EventRecorder(IKubernetes client, TimeProvider time, ILogger<EventRecorder> logger)
+public sealed class EventRecorder(IKubernetes client, TimeProvider time, ILogger<EventRecorder> logger) : IEventRecorder
 {
     public const string Normal = "Normal";
     public const string Warning = "Warning";

@@ -1,45 +1,54 @@
+using System.Collections;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using TaskRun.Core.Api;
 using TaskRun.Core.Serialization;
 
 namespace TaskRun.Controller.Reconciliation;
 
-/// <summary>Status is written only when it changed; comparing the serialized form covers every field.</summary>
+/// <summary>
+/// Status is written only when it changed. Both are compared in their serialized form, so every field counts,
+/// including one added later, with two allowances for what carries no meaning: times count to the second
+/// (the API server's precision for its own times, so a round trip is not a change), and an empty list is
+/// the same as none.
+/// </summary>
 public static class StatusComparer
 {
+    private static readonly JsonSerializerOptions Comparable = ComparableOptions();
+
     public static bool Same(TaskRunStatus? current, TaskRunStatus next) =>
-        current is not null && KubeJson.Serialize(Normalize(current)) == KubeJson.Serialize(Normalize(next));
+        current is not null && JsonSerializer.Serialize(current, Comparable) == JsonSerializer.Serialize(next, Comparable);
 
-    // The API server keeps times to the second; compare at that precision so a round trip is not a change.
-    private static TaskRunStatus Normalize(TaskRunStatus status) => new()
+    private static JsonSerializerOptions ComparableOptions()
     {
-        Phase = status.Phase,
-        Conditions = status.Conditions?.Select(c => new k8s.Models.V1Condition
+        var options = new JsonSerializerOptions(KubeJson.Options)
         {
-            Type = c.Type,
-            Status = c.Status,
-            Reason = c.Reason,
-            Message = c.Message,
-            ObservedGeneration = c.ObservedGeneration,
-            LastTransitionTime = Seconds(c.LastTransitionTime),
-        }).ToList(),
-        ConfigMapName = status.ConfigMapName,
-        JobName = status.JobName,
-        Attempt = status.Attempt,
-        StartTime = Seconds(status.StartTime),
-        CompletionTime = Seconds(status.CompletionTime),
-        Message = status.Message,
-        AgentMessage = status.AgentMessage,
-        Result = status.Result,
-        TotalCostUsd = status.TotalCostUsd,
-        ObservedGeneration = status.ObservedGeneration,
-        ObservedRetryAttempt = status.ObservedRetryAttempt,
-        RetryCount = status.RetryCount,
-        NextRetryTime = Seconds(status.NextRetryTime),
-        Dependencies = status.Dependencies is { Count: > 0 } dependencies ? dependencies : null,
-        Notifications = status.Notifications is { Count: > 0 } notifications ? notifications : null,
-    };
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SkipEmptyLists } },
+        };
+        options.Converters.Insert(0, new WholeSecondsConverter());
+        options.MakeReadOnly();
+        return options;
+    }
 
-    private static DateTime? Seconds(DateTime? time) => time is { } t ? Seconds(t) : null;
+    private static void SkipEmptyLists(JsonTypeInfo type)
+    {
+        foreach (var property in type.Properties)
+        {
+            if (property.PropertyType != typeof(string) && typeof(ICollection).IsAssignableFrom(property.PropertyType))
+            {
+                property.ShouldSerialize = static (_, value) => value is ICollection { Count: > 0 };
+            }
+        }
+    }
 
-    private static DateTime Seconds(DateTime t) => new(t.Ticks - (t.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
+    /// <summary>A time as UTC to the second (the kind is taken as UTC, as the API server's times are).</summary>
+    private sealed class WholeSecondsConverter : JsonConverter<DateTime>
+    {
+        public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new NotSupportedException("only used to compare serialized statuses");
+
+        public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(new DateTime(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"));
+    }
 }

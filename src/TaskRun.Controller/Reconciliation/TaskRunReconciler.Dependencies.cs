@@ -20,14 +20,13 @@ public sealed partial class TaskRunReconciler
 
         // Failed by its dependencies for this retry.attempt: a dependency that later succeeds does not revive it.
         var status = taskRun.Status ?? new TaskRunStatus();
-        var specAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
-        if (status.Phase == Phases.Failed && specAttempt <= (status.ObservedRetryAttempt ?? 0))
+        if (status.Phase == Phases.Failed && SpecAttempt(taskRun) <= (status.ObservedRetryAttempt ?? 0))
         {
             return ReconcileResult.Done;
         }
 
         var ns = taskRun.Metadata.NamespaceProperty;
-        var verdict = DependencyGate.Evaluate(taskRun, name => taskRuns.Get(new ObjectKey(ns, name)));
+        var verdict = DependencyGate.Evaluate(taskRun, name => cache.TaskRun(new ObjectKey(ns, name)));
         var now = time.GetUtcNow().UtcDateTime;
         var generation = taskRun.Metadata.Generation;
         switch (verdict.Decision)
@@ -37,36 +36,19 @@ public sealed partial class TaskRunReconciler
             case DependencyDecision.Wait when taskRun.Spec.Cancel == true:
                 return await FailOnDependenciesAsync(taskRun, ConditionReasons.Cancelled, $"cancelled by spec.cancel while {verdict.Message}", verdict, cancellationToken);
             case DependencyDecision.Wait:
-                var waiting = Copy(status);
-                waiting.Phase = Phases.Waiting;
-                waiting.Message = verdict.Message;
-                waiting.Dependencies = verdict.Observed;
-                waiting.Conditions = StatusConditions.Set(waiting.Conditions, ConditionTypes.DependenciesReady, "False", ConditionReasons.Waiting, verdict.Message, generation, now);
-                waiting.Conditions = StatusConditions.Set(waiting.Conditions, ConditionTypes.Succeeded, "Unknown", ConditionReasons.Waiting, verdict.Message, generation, now);
-                return await WriteStatusAsync(taskRun, waiting, cancellationToken);
+                return await WriteStatusAsync(taskRun, status.WaitingForDependencies(verdict.Message, verdict.Observed, generation, now), cancellationToken);
             default:
                 // The run's own status write carries DependenciesReady=True; the cached object is never changed.
-                var ready = Copy(status);
-                ready.Dependencies = verdict.Observed;
-                ready.Conditions = StatusConditions.Set(ready.Conditions, ConditionTypes.DependenciesReady, "True", verdict.Reason, verdict.Message, generation, now);
-                return await start(new V2TaskRun { ApiVersion = taskRun.ApiVersion, Kind = taskRun.Kind, Metadata = taskRun.Metadata, Spec = taskRun.Spec, Status = ready });
+                var ready = status.DependenciesMet(verdict.Reason, verdict.Message, verdict.Observed, generation, now);
+                return await start(taskRun.WithStatus(ready));
         }
     }
 
     private async Task<ReconcileResult> FailOnDependenciesAsync(V2TaskRun taskRun, string reason, string message, DependencyVerdict verdict, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        var generation = taskRun.Metadata.Generation;
-        var status = Copy(taskRun.Status ?? new TaskRunStatus());
-        status.Phase = Phases.Failed;
-        status.Message = message;
-        status.CompletionTime = now;
-        status.NextRetryTime = null;
-        status.Dependencies = verdict.Observed;
         // Recording the attempt makes this final until retry.attempt is raised (which evaluates again).
-        status.ObservedRetryAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
-        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.DependenciesReady, "False", reason, message, generation, now);
-        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "False", reason, message, generation, now);
+        var status = (taskRun.Status ?? new TaskRunStatus()).FailedOnDependencies(
+            reason, message, verdict.Observed, SpecAttempt(taskRun), taskRun.Metadata.Generation, time.GetUtcNow().UtcDateTime);
         await WriteStatusAsync(taskRun, status, cancellationToken);
         await events.RecordAsync(taskRun, EventRecorder.Warning, reason, message, cancellationToken);
         logger.LogWarning("TaskRun failed on its dependencies ({Reason}): {Message}", reason, message);

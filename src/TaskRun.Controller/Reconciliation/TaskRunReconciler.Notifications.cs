@@ -9,15 +9,12 @@ namespace TaskRun.Controller.Reconciliation;
 /// </summary>
 public sealed partial class TaskRunReconciler
 {
-    /// <summary>Told how many undelivered notifications a write had to drop to stay within the status bound.</summary>
-    public Action<int>? NotificationsDropped { get; set; }
-
     private void RecordTransition(V2TaskRun taskRun, TaskRunStatus next)
     {
         var dropped = TransitionNotifications.Record(taskRun, next, config().Notifications, time.GetUtcNow().UtcDateTime);
         if (dropped > 0)
         {
-            NotificationsDropped?.Invoke(dropped);
+            metrics.NotificationsDropped(dropped);
         }
     }
 }

@@ -18,43 +18,31 @@ namespace TaskRun.Controller.Reconciliation;
 /// Every write is idempotent (deterministic child names, server-side apply), so a repeat after a crash or a
 /// stale read never makes a second Job for a run.
 /// </summary>
-public sealed partial class TaskRunReconciler(
-    ObjectCache<V2TaskRun> taskRuns,
-    ObjectCache<V1Job> jobs,
-    TaskRunWriter taskRunWriter,
-    ChildWriter childWriter,
-    AgentOutcomeReader agentOutcomes,
-    AgentMetrics agentMetrics,
-    EventRecorder events,
-    Func<ControllerConfig> config,
-    TimeProvider time,
-    Random random,
-    ILogger<TaskRunReconciler> logger)
+public sealed partial class TaskRunReconciler(ReconcilerDependencies dependencies, ILogger<TaskRunReconciler> logger)
 {
     private static readonly ActivitySource Tracing = new(Telemetry.SourceName);
+
+    private readonly IReconcilerCache cache = dependencies.Cache;
+    private readonly ITaskRunWriter taskRunWriter = dependencies.TaskRuns;
+    private readonly IChildWriter childWriter = dependencies.Children;
+    private readonly IAgentOutcomeReader agentOutcomes = dependencies.AgentOutcomes;
+    private readonly IEventRecorder events = dependencies.Events;
+    private readonly IReconcilerMetrics metrics = dependencies.Metrics;
+    private readonly Func<ControllerConfig> config = dependencies.Config;
+    private readonly Func<string?> configBlocked = dependencies.ConfigBlocked;
+    private readonly AdmissionGate? admissions = dependencies.Admissions;
+    private readonly TimeProvider time = dependencies.Time;
+    private readonly Random jitter = dependencies.Jitter;
 
     /// <summary>What each TaskRun's spec was last found valid as: its uid, generation and the policy applied.</summary>
     private readonly ConcurrentDictionary<ObjectKey, (string Uid, long? Generation, ValidationPolicy Policy)> validated = new();
 
-    /// <summary>Puts our own writes into the cache at once, so the next reconcile does not act on what it already did.</summary>
-    public Action<V2TaskRun>? Observe { get; set; }
-
-    public Action<V1Job>? ObserveJob { get; set; }
-
-    /// <summary>Why the config fails closed, or null. While set, only deletions are handled: no run starts, no status changes.</summary>
-    public Func<string?> ConfigBlocked { get; set; } = () => null;
-
     /// <summary>How soon a TaskRun is looked at again while the config fails closed.</summary>
     public static TimeSpan BlockedRecheck { get; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The run queue's gate (scheduling.maxActiveRuns*); null admits every run at once.</summary>
-    public AdmissionGate? Admissions { get; init; }
-
-    public SchedulingMetrics? SchedulingMetrics { get; init; }
-
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
-        var taskRun = taskRuns.Get(key);
+        var taskRun = cache.TaskRun(key);
         if (taskRun is null)
         {
             validated.TryRemove(key, out _);
@@ -72,7 +60,7 @@ public sealed partial class TaskRunReconciler(
             return await FinalizeAsync(taskRun, cancellationToken);
         }
 
-        if (ConfigBlocked() is { } blocked)
+        if (configBlocked() is { } blocked)
         {
             logger.LogDebug("config fails closed, not acting: {Reason}", blocked);
             return ReconcileResult.After(BlockedRecheck);
@@ -90,9 +78,9 @@ public sealed partial class TaskRunReconciler(
         // Its status still records that the current generation was seen (observedGeneration, kept current for
         // GitOps health checks).
         if (finished?.Phase is Phases.Succeeded or Phases.Failed && finished.Attempt is not null &&
-            (taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt) <= (finished.ObservedRetryAttempt ?? 0))
+            SpecAttempt(taskRun) <= (finished.ObservedRetryAttempt ?? 0))
         {
-            return await WriteStatusAsync(taskRun, Copy(finished), cancellationToken);
+            return await WriteStatusAsync(taskRun, finished.Clone(), cancellationToken);
         }
 
         // The cache holds TaskRuns without their files' contents; a spec is checked once per generation (and
@@ -119,7 +107,7 @@ public sealed partial class TaskRunReconciler(
         }
 
         var status = taskRun.Status ?? new TaskRunStatus();
-        var specAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
+        var specAttempt = SpecAttempt(taskRun);
         if (status.Attempt is not { } run)
         {
             return await AfterDependenciesAsync(taskRun, ready => StartRunAsync(ready, specAttempt, retryCount: 0, "RunStarted", cancellationToken, knownNew: isNew), cancellationToken);
@@ -151,7 +139,7 @@ public sealed partial class TaskRunReconciler(
         }
 
         var jobName = RunNames.Job(key.Name, run);
-        var job = jobs.Get(new ObjectKey(key.Namespace, jobName));
+        var job = cache.Job(new ObjectKey(key.Namespace, jobName));
         if (job is null || !Ownership.IsControlledBy(job, taskRun.Metadata.Uid))
         {
             job = await childWriter.ReadJobAsync(key.Namespace, jobName, cancellationToken);
@@ -205,15 +193,11 @@ public sealed partial class TaskRunReconciler(
             return await FinishAsync(taskRun, Phases.Failed, ConditionReasons.RetriesExhausted, $"{why}; all {maxRetries} automatic retries used", EventRecorder.Warning, cancellationToken, outcome);
         }
 
-        var delay = Backoff.Delay(TimeSpan.FromSeconds(settings.Retry.BaseDelaySeconds), TimeSpan.FromSeconds(settings.Retry.MaxDelaySeconds), used, random);
+        var delay = Backoff.Delay(TimeSpan.FromSeconds(settings.Retry.BaseDelaySeconds), TimeSpan.FromSeconds(settings.Retry.MaxDelaySeconds), used, jitter);
         var now = time.GetUtcNow().UtcDateTime;
         var message = $"{why}; retry {used + 1} of {maxRetries} in {delay.TotalSeconds:0.#}s";
-        var next = Copy(status);
-        next.Phase = Phases.Pending;
-        next.Message = message;
+        var next = status.RetryScheduled(message, now + delay, taskRun.Metadata.Generation, now);
         RecordOutcome(taskRun, next, outcome);
-        next.NextRetryTime = now + delay;
-        next.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "Unknown", ConditionReasons.RetryScheduled, message, taskRun.Metadata.Generation, now);
         await WriteStatusAsync(taskRun, next, cancellationToken);
         await events.RecordAsync(taskRun, EventRecorder.Warning, ConditionReasons.RetryScheduled, message, cancellationToken);
         return ReconcileResult.After(delay);
@@ -235,7 +219,7 @@ public sealed partial class TaskRunReconciler(
         var configMapName = RunNames.ConfigMap(taskRun.Metadata.Name, run);
         // The cache may lag behind a Job made just before a restart or failover, so a miss is checked live,
         // except for a TaskRun that has only now been given its finalizer (creation refuses a taken name anyway).
-        var existing = jobs.Get(new ObjectKey(ns, jobName))
+        var existing = cache.Job(new ObjectKey(ns, jobName))
             ?? (knownNew ? null : await childWriter.ReadJobAsync(ns, jobName, cancellationToken));
         if (existing is not null && !Ownership.IsControlledBy(existing, uid))
         {
@@ -248,7 +232,7 @@ public sealed partial class TaskRunReconciler(
         }
 
         // Scheduling (docs/scheduling.md): a new Job needs a slot; without one the TaskRun waits, Queued.
-        using var admission = existing is null && Admissions is not null ? Admissions.Request(taskRun, jobName) : Admission.NotNeeded;
+        using var admission = existing is null && admissions is not null ? admissions.Request(taskRun, jobName) : Admission.NotNeeded;
         if (!admission.IsGranted)
         {
             return await WaitForSlotAsync(taskRun, admission, run, cancellationToken);
@@ -287,24 +271,15 @@ public sealed partial class TaskRunReconciler(
                 return await FailTerminalAsync(taskRun, run, ConditionReasons.NameConflict, NameTaken("Job", ns, jobName), cancellationToken);
             }
 
-            ObserveJob?.Invoke(job!);
+            cache.JobWritten(job!);
             logger.LogInformation("created run {Attempt}: ConfigMap {ConfigMap} and Job {Job}", run, configMapName, jobName);
         }
 
-        var status = Copy(taskRun.Status ?? new TaskRunStatus());
-        status.Attempt = run;
-        status.RetryCount = retryCount;
-        status.NextRetryTime = null;
-        status.CompletionTime = null;
-        status.AgentMessage = null;
-        status.ObservedRetryAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
-        status.StartTime ??= time.GetUtcNow().UtcDateTime;
-        var message = $"run {run} started (Job {jobName})";
         var now = time.GetUtcNow().UtcDateTime;
+        var message = $"run {run} started (Job {jobName})";
+        var status = (taskRun.Status ?? new TaskRunStatus()).StartingRun(run, retryCount, SpecAttempt(taskRun), now);
         var queueWait = QueueStatus.LeaveQueue(status, taskRun, run, now);
-        var generation = taskRun.Metadata.Generation;
-        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.ConfigMapReady, "True", "Created", $"ConfigMap {RunNames.ConfigMap(taskRun.Metadata.Name, run)} holds the run's files", generation, now);
-        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.JobCreated, "True", "Created", $"Job {jobName} created", generation, now);
+        status = status.ChildrenCreated(configMapName, jobName, taskRun.Metadata.Generation, now);
         await WriteStatusAsync(taskRun, Running(taskRun, status, run, message), cancellationToken);
         if (existing is null)
         {
@@ -313,7 +288,7 @@ public sealed partial class TaskRunReconciler(
 
         if (queueWait is { } waited)
         {
-            SchedulingMetrics?.Admitted(waited);
+            metrics.AdmittedFromQueue(waited);
             await events.RecordAsync(taskRun, EventRecorder.Normal, ConditionReasons.Admitted, $"run {run} left the queue after {waited.TotalSeconds:0} s", cancellationToken);
         }
 
@@ -331,7 +306,7 @@ public sealed partial class TaskRunReconciler(
                 : await FinishAsync(taskRun, Phases.Failed, ConditionReasons.Cancelled, $"cancelled by spec.cancel before run {run} started; no Job was created", EventRecorder.Normal, cancellationToken);
         }
 
-        var queued = QueueStatus.Queue(Copy(current ?? new TaskRunStatus()), taskRun, admission, time.GetUtcNow().UtcDateTime);
+        var queued = QueueStatus.Queue(current ?? new TaskRunStatus(), taskRun, admission, time.GetUtcNow().UtcDateTime);
         await WriteStatusAsync(taskRun, queued, cancellationToken);
         if (current?.Phase != Phases.Queued)
         {
@@ -341,37 +316,15 @@ public sealed partial class TaskRunReconciler(
         return ReconcileResult.Done;
     }
 
-    private TaskRunStatus Running(V2TaskRun taskRun, TaskRunStatus current, int run, string message)
-    {
-        var status = Copy(current);
-        status.Phase = Phases.Running;
-        status.Attempt = run;
-        status.ConfigMapName = RunNames.ConfigMap(taskRun.Metadata.Name, run);
-        status.JobName = RunNames.Job(taskRun.Metadata.Name, run);
-        var existing = StatusConditions.Find(current.Conditions, ConditionTypes.Succeeded);
-        // Keep the message of an unchanged running state, so a repeated reconcile writes nothing.
-        if (current.Phase == Phases.Running && current.Attempt == run && existing?.Reason == ConditionReasons.Running)
-        {
-            return status;
-        }
-
-        status.Message = message;
-        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "Unknown", ConditionReasons.Running, message, taskRun.Metadata.Generation, time.GetUtcNow().UtcDateTime);
-        return status;
-    }
+    private TaskRunStatus Running(V2TaskRun taskRun, TaskRunStatus current, int run, string message) =>
+        current.Running(run, RunNames.ConfigMap(taskRun.Metadata.Name, run), RunNames.Job(taskRun.Metadata.Name, run), message, taskRun.Metadata.Generation, time.GetUtcNow().UtcDateTime);
 
     private async Task<ReconcileResult> FinishAsync(
         V2TaskRun taskRun, string phase, string reason, string message, string eventType, CancellationToken cancellationToken, AgentOutcome? outcome = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var status = Copy(taskRun.Status ?? new TaskRunStatus());
-        status.Phase = phase;
-        status.Message = message;
+        var status = (taskRun.Status ?? new TaskRunStatus()).Finished(phase, reason, message, SpecAttempt(taskRun), taskRun.Metadata.Generation, now);
         RecordOutcome(taskRun, status, outcome ?? AgentOutcome.None);
-        status.CompletionTime = now;
-        status.NextRetryTime = null;
-        status.ObservedRetryAttempt ??= taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
-        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, phase == Phases.Succeeded ? "True" : "False", reason, message, taskRun.Metadata.Generation, now);
         await WriteStatusAsync(taskRun, status, cancellationToken);
         await events.RecordAsync(taskRun, eventType, reason, message, cancellationToken);
         logger.LogInformation("TaskRun finished: {Phase} ({Reason}) at attempt {Attempt}", phase, reason, status.Attempt);
@@ -407,18 +360,7 @@ public sealed partial class TaskRunReconciler(
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var status = Copy(current ?? new TaskRunStatus());
-        status.Phase = Phases.Failed;
-        status.Message = message;
-        if (run is not null)
-        {
-            status.Attempt = run;
-            status.NextRetryTime = null;
-        }
-
-        status.CompletionTime = now;
-        status.ObservedRetryAttempt = taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
-        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "False", reason, message, taskRun.Metadata.Generation, now);
+        var status = (current ?? new TaskRunStatus()).FailedTerminally(run, reason, message, SpecAttempt(taskRun), taskRun.Metadata.Generation, now);
         await WriteStatusAsync(taskRun, status, cancellationToken);
         await events.RecordAsync(taskRun, EventRecorder.Warning, reason, message, cancellationToken);
         return true;
@@ -465,7 +407,7 @@ public sealed partial class TaskRunReconciler(
             return;
         }
 
-        var job = jobs.Get(new ObjectKey(taskRun.Metadata.NamespaceProperty, status.JobName));
+        var job = cache.Job(new ObjectKey(taskRun.Metadata.NamespaceProperty, status.JobName));
         if (job is null || (JobCondition(job, "Complete") is null && JobCondition(job, "Failed") is null))
         {
             await childWriter.StopJobAsync(taskRun.Metadata.NamespaceProperty, status.JobName, taskRun.Metadata.Uid, cancellationToken);
@@ -488,7 +430,7 @@ public sealed partial class TaskRunReconciler(
 
     private V2TaskRun Remember(V2TaskRun updated)
     {
-        Observe?.Invoke(updated);
+        cache.TaskRunWritten(updated);
         return updated;
     }
 
@@ -499,7 +441,7 @@ public sealed partial class TaskRunReconciler(
     {
         if (outcome.ApplyTo(status) && outcome.Result is { } result)
         {
-            agentMetrics.RecordResult(taskRun.Metadata.NamespaceProperty, result);
+            metrics.AgentResult(taskRun.Metadata.NamespaceProperty, result);
         }
     }
 
@@ -508,24 +450,6 @@ public sealed partial class TaskRunReconciler(
     private static V1JobCondition? JobCondition(V1Job job, string type) =>
         job.Status?.Conditions?.FirstOrDefault(c => c.Type == type && c.Status == "True");
 
-    private static TaskRunStatus Copy(TaskRunStatus status) => new()
-    {
-        Phase = status.Phase,
-        Conditions = status.Conditions?.ToList(),
-        ConfigMapName = status.ConfigMapName,
-        JobName = status.JobName,
-        Attempt = status.Attempt,
-        StartTime = status.StartTime,
-        CompletionTime = status.CompletionTime,
-        Message = status.Message,
-        AgentMessage = status.AgentMessage,
-        Result = status.Result,
-        TotalCostUsd = status.TotalCostUsd,
-        ObservedGeneration = status.ObservedGeneration,
-        ObservedRetryAttempt = status.ObservedRetryAttempt,
-        RetryCount = status.RetryCount,
-        NextRetryTime = status.NextRetryTime,
-        Dependencies = status.Dependencies,
-        Notifications = status.Notifications,
-    };
+    /// <summary>The spec's retry.attempt: the manual run it asks for.</summary>
+    private static int SpecAttempt(V2TaskRun taskRun) => taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt;
 }

@@ -7,7 +7,7 @@ using TaskRun.Core.Serialization;
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>Writes to TaskRuns: the finalizer (JSON patch guarded by a test) and the status subresource.</summary>
-public sealed class TaskRunWriter(IKubernetes client)
+public sealed class TaskRunWriter(IKubernetes client) : ITaskRunWriter
 {
     /// <summary>The TaskRun as the API server has it now, or null when it is gone.</summary>
     public async Task<V2TaskRun?> ReadAsync(V2TaskRun taskRun, CancellationToken cancellationToken)

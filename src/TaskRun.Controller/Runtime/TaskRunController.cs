@@ -51,17 +51,19 @@ public sealed class TaskRunController : IDisposable
         Admissions = new AdmissionGate(TaskRuns.Cache, Jobs.Cache, config, time);
         queueKicker = new QueueKicker(Admissions, queue.Add, TaskRuns.Cache, metrics.Scheduling, options.QueueKicker, time, loggers.CreateLogger<QueueKicker>());
         reconciler = new TaskRunReconciler(
-            TaskRuns.Cache, Jobs.Cache, new TaskRunWriter(client), new ChildWriter(client, metrics),
-            new AgentOutcomeReader(client, loggers.CreateLogger<AgentOutcomeReader>()), metrics.Agent,
-            events, config, time, random, loggers.CreateLogger<TaskRunReconciler>())
-        {
-            ConfigBlocked = options.ConfigBlocked,
-            Observe = OnTaskRunWritten,
-            ObserveJob = job => Jobs.Store(job),
-            NotificationsDropped = metrics.NotificationsDropped,
-            Admissions = Admissions,
-            SchedulingMetrics = metrics.Scheduling,
-        };
+            new ReconcilerDependencies(
+                Cache: new ReconcilerCache(TaskRuns.Cache, Jobs.Cache, OnTaskRunWritten, job => Jobs.Store(job)),
+                TaskRuns: new TaskRunWriter(client),
+                Children: new ChildWriter(client, metrics),
+                AgentOutcomes: new AgentOutcomeReader(client, loggers.CreateLogger<AgentOutcomeReader>()),
+                Events: events,
+                Metrics: new ReconcilerMetrics(metrics),
+                Config: config,
+                ConfigBlocked: options.ConfigBlocked,
+                Admissions: Admissions,
+                Time: time,
+                Jitter: random),
+            loggers.CreateLogger<TaskRunReconciler>());
 
         TaskRuns.Changed += (old, current) =>
         {
@@ -181,25 +183,7 @@ public sealed class TaskRunController : IDisposable
     /// TaskRuns are cached without their files' contents, most of their size; the reconciler reads the full
     /// object when it needs them (to check a new generation, to start a run). A copy: callers keep theirs.
     /// </summary>
-    private static V2TaskRun WithoutContents(V2TaskRun taskRun) => new()
-    {
-        ApiVersion = taskRun.ApiVersion,
-        Kind = taskRun.Kind,
-        Metadata = taskRun.Metadata,
-        Status = taskRun.Status,
-        Spec = new V2TaskRunSpec
-        {
-            TaskId = taskRun.Spec.TaskId,
-            ServiceName = taskRun.Spec.ServiceName,
-            Priority = taskRun.Spec.Priority,
-            Files = taskRun.Spec.Files?.Select(f => f is null ? null! : new TaskFile { Name = f.Name, Type = f.Type }).ToList(),
-            Retry = taskRun.Spec.Retry,
-            TimeoutSeconds = taskRun.Spec.TimeoutSeconds,
-            Agent = taskRun.Spec.Agent,
-            Cancel = taskRun.Spec.Cancel,
-            DependsOn = taskRun.Spec.DependsOn,
-        },
-    };
+    private static V2TaskRun WithoutContents(V2TaskRun taskRun) => taskRun.WithoutFileContents();
 
     /// <summary>A run's ConfigMap is watched only to find its owner; its data (the task's files) is not kept.</summary>
     private static V1ConfigMap SlimConfigMap(V1ConfigMap configMap)

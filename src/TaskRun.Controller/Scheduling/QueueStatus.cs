@@ -1,5 +1,4 @@
 using System.Globalization;
-using TaskRun.Controller.Reconciliation;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
 
@@ -19,22 +18,14 @@ public static class QueueStatus
         return string.Create(CultureInfo.InvariantCulture, $"queued at position {place.Position} of {queueLength}: {limit}");
     }
 
-    /// <summary>
-    /// Puts <paramref name="status"/> (the reconciler's copy of the current one) in phase Queued. Attempt, retry
-    /// count, nextRetryTime and observedRetryAttempt stay as they are: they still say which run is to start.
-    /// </summary>
-    public static TaskRunStatus Queue(TaskRunStatus status, V2TaskRun taskRun, Admission admission, DateTime now)
+    /// <summary>The status <paramref name="current"/> becomes while the run waits for a slot (see <see cref="TaskRunStatus.Queued"/>).</summary>
+    public static TaskRunStatus Queue(TaskRunStatus current, V2TaskRun taskRun, Admission admission, DateTime now)
     {
-        ArgumentNullException.ThrowIfNull(status);
+        ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(taskRun);
         ArgumentNullException.ThrowIfNull(admission);
         var message = Message(admission.Place!, admission.QueueLength, admission.Limits!, taskRun.Metadata.NamespaceProperty);
-        var generation = taskRun.Metadata.Generation;
-        status.Phase = Phases.Queued;
-        status.Message = message;
-        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Succeeded, "Unknown", ConditionReasons.Queued, message, generation, now);
-        status.Conditions = StatusConditions.Set(status.Conditions, ConditionTypes.Scheduled, "False", ConditionReasons.Queued, message, generation, now);
-        return status;
+        return current.Queued(message, taskRun.Metadata.Generation, now);
     }
 
     /// <summary>

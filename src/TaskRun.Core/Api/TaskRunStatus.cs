@@ -4,8 +4,8 @@ using k8s.Models;
 
 namespace TaskRun.Core.Api;
 
-/// <summary>The status of a TaskRun; the same in v1 and v2.</summary>
-public sealed class TaskRunStatus
+/// <summary>The status of a TaskRun; the same in v1 and v2. Its transitions are in TaskRunStatus.Transitions.cs.</summary>
+public sealed partial class TaskRunStatus
 {
     [JsonPropertyName("phase")]
     public string? Phase { get; set; }

@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace TaskRun.Controller.Reconciliation;
+namespace TaskRun.Core.Api;
 
 /// <summary>Sets a condition the way apimachinery's meta.SetStatusCondition does: the transition time moves only when the status does.</summary>
 public static class StatusConditions
