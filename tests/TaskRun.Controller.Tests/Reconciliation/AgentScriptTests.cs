@@ -83,10 +83,11 @@ public sealed class AgentScriptTests : IDisposable
         var started = Path.Combine(root, "started");
         var slowCli = Path.Combine(root, "slow-claude");
         await File.WriteAllTextAsync(slowCli, $$"""
-            trap 'echo TERM > "{{stopped}}"; exit 143' TERM
+            trap 'echo TERM > "{{stopped}}"; kill "$sleeper"; exit 143' TERM
             touch "{{started}}"
             sleep 60 &
-            wait $!
+            sleeper=$!
+            wait "$sleeper"
             """);
         var serviceDir = Directory.CreateDirectory(Path.Combine(root, "service")).FullName;
         var start = new System.Diagnostics.ProcessStartInfo("busybox") { RedirectStandardOutput = true, RedirectStandardError = true };
