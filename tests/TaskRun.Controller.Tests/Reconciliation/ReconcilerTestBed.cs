@@ -18,6 +18,9 @@ internal sealed class ReconcilerTestBed
 {
     public const string Namespace = "team-a";
     public const string Name = "auth-service-task-1001";
+    public const string Job1 = Name + "-run-1";
+    public const string ConfigMap1 = Name + "-run-1-files";
+    public const string Job2 = Name + "-run-2";
 
     public ReconcilerTestBed(ControllerConfig? config = null, bool withAdmissions = false)
     {

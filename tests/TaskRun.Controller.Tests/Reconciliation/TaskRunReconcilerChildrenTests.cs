@@ -2,15 +2,13 @@ using k8s.Models;
 using TaskRun.Controller.Reconciliation;
 using TaskRun.Core.Api;
 using Xunit;
+using static TaskRun.Controller.Tests.Reconciliation.ReconcilerTestBed;
 
 namespace TaskRun.Controller.Tests.Reconciliation;
 
 /// <summary>Children lost, taken by another object, and cleaned up with the finalizer.</summary>
 public sealed class TaskRunReconcilerChildrenTests
 {
-    private const string Job1 = ReconcilerTestBed.Name + "-run-1";
-    private const string ConfigMap1 = ReconcilerTestBed.Name + "-run-1-files";
-
     [Fact]
     public async Task Deleting_a_TaskRun_deletes_its_children_then_removes_the_finalizer()
     {

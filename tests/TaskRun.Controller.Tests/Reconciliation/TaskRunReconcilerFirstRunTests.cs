@@ -2,15 +2,13 @@ using TaskRun.Controller.Reconciliation;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
 using Xunit;
+using static TaskRun.Controller.Tests.Reconciliation.ReconcilerTestBed;
 
 namespace TaskRun.Controller.Tests.Reconciliation;
 
 /// <summary>A new TaskRun's first reconciles: what it creates, and what keeps it from starting.</summary>
 public sealed class TaskRunReconcilerFirstRunTests
 {
-    private const string Job1 = ReconcilerTestBed.Name + "-run-1";
-    private const string ConfigMap1 = ReconcilerTestBed.Name + "-run-1-files";
-
     [Fact]
     public async Task A_new_TaskRun_gets_the_finalizer_its_ConfigMap_and_Job_and_is_Running()
     {

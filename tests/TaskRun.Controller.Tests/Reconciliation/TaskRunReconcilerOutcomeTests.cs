@@ -2,14 +2,13 @@ using TaskRun.Controller.Reconciliation;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
 using Xunit;
+using static TaskRun.Controller.Tests.Reconciliation.ReconcilerTestBed;
 
 namespace TaskRun.Controller.Tests.Reconciliation;
 
 /// <summary>A finished Job's outcome, per reason, as the TaskRun's status, Events and metrics.</summary>
 public sealed class TaskRunReconcilerOutcomeTests
 {
-    private const string Job1 = ReconcilerTestBed.Name + "-run-1";
-
     [Fact]
     public async Task A_completed_Job_makes_the_TaskRun_Succeeded_quoting_the_agents_last_words()
     {

@@ -2,15 +2,13 @@ using TaskRun.Controller.Reconciliation;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
 using Xunit;
+using static TaskRun.Controller.Tests.Reconciliation.ReconcilerTestBed;
 
 namespace TaskRun.Controller.Tests.Reconciliation;
 
 /// <summary>Automatic retries with backoff and jitter, manual retries (retry.attempt) and cancel.</summary>
 public sealed class TaskRunReconcilerRetryTests
 {
-    private const string Job1 = ReconcilerTestBed.Name + "-run-1";
-    private const string Job2 = ReconcilerTestBed.Name + "-run-2";
-
     /// <summary>base 10 s, first retry: 10 s, half of it fixed and half drawn (equal jitter).</summary>
     [Theory]
     [InlineData(0.0, 5_000)]
