@@ -4,9 +4,9 @@ using Microsoft.Extensions.Time.Testing;
 using TaskRun.Controller.Reconciliation;
 using TaskRun.Controller.Runtime;
 using TaskRun.Controller.Scheduling;
-using TaskRun.Controller.Tests.Integration;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
+using TaskRun.Testing;
 
 namespace TaskRun.Controller.Tests.Reconciliation;
 
@@ -17,7 +17,7 @@ namespace TaskRun.Controller.Tests.Reconciliation;
 internal sealed class ReconcilerTestBed
 {
     public const string Namespace = "team-a";
-    public const string Name = "auth-service-task-1001";
+    public const string Name = SeedTaskRun.Name;
     public const string Job1 = Name + "-run-1";
     public const string ConfigMap1 = Name + "-run-1-files";
     public const string Job2 = Name + "-run-2";
@@ -67,7 +67,7 @@ internal sealed class ReconcilerTestBed
     /// <summary>The seed TaskRun, created on the server and seen by the watch.</summary>
     public V2TaskRun Create(Action<V2TaskRun>? change = null, string name = Name)
     {
-        var taskRun = Cluster.SeedExample(Namespace, name);
+        var taskRun = SeedTaskRun.Build(Namespace, name);
         taskRun.Metadata.Generation = 1;
         taskRun.Metadata.CreationTimestamp = Now;
         change?.Invoke(taskRun);
