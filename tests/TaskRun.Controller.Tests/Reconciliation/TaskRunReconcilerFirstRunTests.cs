@@ -48,6 +48,7 @@ public sealed class TaskRunReconcilerFirstRunTests
         Assert.Equal(ReconcileResult.Done, result);
         Assert.Equal(writes, bed.TaskRunWriter.StatusWrites.Count);
         Assert.Equal(reads, (bed.TaskRunWriter.FullReads, bed.Children.JobReads));
+        Assert.Equal(0, bed.AgentOutcomes.Reads);
         Assert.Single(bed.Events.Events);
     }
 

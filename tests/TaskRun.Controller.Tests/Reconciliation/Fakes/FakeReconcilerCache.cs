@@ -22,6 +22,4 @@ internal sealed class FakeReconcilerCache : IReconcilerCache
     public void TaskRunWritten(V2TaskRun taskRun) => TaskRuns.Put(taskRun.WithoutFileContents());
 
     public void JobWritten(V1Job job) => Jobs.Put(job);
-
-    public void Forget(ObjectKey key) => TaskRuns.Remove(key, out _);
 }
