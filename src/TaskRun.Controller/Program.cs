@@ -3,7 +3,9 @@ using Prometheus;
 using Serilog;
 using TaskRun.Controller;
 using TaskRun.Controller.Hosting;
+using TaskRun.Core.Config;
 using TaskRun.Core.Observability;
+using TaskRun.Runtime.Leadership;
 
 // Wiring only: settings are validated before anything starts.
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -27,8 +29,8 @@ builder.Services.AddSingleton<IKubernetes>(sp => new Kubernetes(string.IsNullOrE
 // (gauges named *_count and *_total: `promtool check metrics`); the process and GC collectors stay.
 Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true });
 builder.Services.AddSingleton(_ => new ControllerMetrics(Metrics.DefaultRegistry, settings.LeaderElection.LeaseName));
-builder.Services.AddSingleton(sp => new LiveConfig(sp.GetRequiredService<IKubernetes>(), settings.SystemNamespace,
-    sp.GetRequiredService<ControllerMetrics>(), sp.GetRequiredService<ILogger<LiveConfig>>()));
+builder.Services.AddSingleton(sp => ControllerConfigWatch.Create(sp.GetRequiredService<IKubernetes>(), settings.SystemNamespace,
+    sp.GetRequiredService<ControllerMetrics>(), sp.GetRequiredService<ILoggerFactory>()));
 builder.Services.AddSingleton(sp => new LeaderElection(sp.GetRequiredService<IKubernetes>(), settings.SystemNamespace,
     settings.LeaderElection, sp.GetRequiredService<ControllerMetrics>(), sp.GetRequiredService<ILogger<LeaderElection>>()));
 builder.Services.AddSingleton<ControllerService>();
@@ -42,12 +44,12 @@ builder.Services.AddSingleton(sp => new ProcessTracing(
 
 var app = builder.Build();
 var tracing = app.Services.GetRequiredService<ProcessTracing>();
-var liveConfig = app.Services.GetRequiredService<LiveConfig>();
-liveConfig.Source.Changed += (_, e) => _ = tracing.Apply(e.Config.Telemetry);
+var liveConfig = app.Services.GetRequiredService<ControllerConfigSource>();
+liveConfig.Changed += (_, e) => _ = tracing.Apply(e.Config.Telemetry);
 app.MapGet("/healthz", () => Results.Text("ok"));
 // Readiness does not depend on leadership: a standby is healthy and ready to take over.
 // Fail closed: with an invalid stored config and no valid one known, the controller is not ready and starts nothing.
-app.MapGet("/readyz", (ControllerService controller, LiveConfig config) =>
+app.MapGet("/readyz", (ControllerService controller, ControllerConfigSource config) =>
     !controller.IsConfigSynced ? Results.Text("config not read yet", statusCode: StatusCodes.Status503ServiceUnavailable)
     : config.BlockedReason is { } blocked ? Results.Text($"not ready: {blocked}", statusCode: StatusCodes.Status503ServiceUnavailable)
     : Results.Text("ok"));

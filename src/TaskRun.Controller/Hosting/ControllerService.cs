@@ -1,6 +1,8 @@
 using k8s;
 using Microsoft.Extensions.Options;
 using TaskRun.Controller.Runtime;
+using TaskRun.Core.Config;
+using TaskRun.Runtime.Leadership;
 
 namespace TaskRun.Controller.Hosting;
 
@@ -12,19 +14,19 @@ namespace TaskRun.Controller.Hosting;
 public sealed class ControllerService(
     IKubernetes client,
     IOptions<ControllerSettings> settings,
-    LiveConfig config,
+    ControllerConfigSource config,
     LeaderElection leaderElection,
     ControllerMetrics metrics,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggers,
     ILogger<ControllerService> logger) : BackgroundService
 {
-    public bool IsConfigSynced => config.Source.HasSynced;
+    public bool IsConfigSynced => config.HasSynced;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var configWatch = config.Source.RunAsync(stoppingToken);
-        await config.Source.WaitForSyncAsync(stoppingToken);
+        var configWatch = config.RunAsync(stoppingToken);
+        await config.WaitForSyncAsync(stoppingToken);
         if (!settings.Value.LeaderElection.Enabled)
         {
             await RunControllerAsync(stoppingToken);
@@ -73,20 +75,20 @@ public sealed class ControllerService(
             loggers);
         // A new config may make a running TaskRun invalid (e.g. overrides switched off): every TaskRun is checked again;
         // a raised scheduling limit admits queued runs at once.
-        void OnChanged(object? sender, Core.Config.ConfigChangedEventArgs e)
+        void OnChanged(object? sender, ConfigChangedEventArgs e)
         {
             controller.RequeueAll();
             controller.ConfigChanged();
         }
 
-        config.Source.Changed += OnChanged;
+        config.Changed += OnChanged;
         try
         {
             await controller.RunAsync(cancellationToken);
         }
         finally
         {
-            config.Source.Changed -= OnChanged;
+            config.Changed -= OnChanged;
         }
     }
 }

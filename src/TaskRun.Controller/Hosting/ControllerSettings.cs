@@ -1,3 +1,5 @@
+using TaskRun.Runtime.Leadership;
+
 namespace TaskRun.Controller.Hosting;
 
 /// <summary>Process settings (from appsettings, environment variables <c>Controller__*</c> or arguments).</summary>
@@ -44,7 +46,7 @@ public sealed class ControllerSettings
     /// <summary>A kubeconfig file; empty uses the in-cluster service account.</summary>
     public string? Kubeconfig { get; set; }
 
-    public LeaderElectionSettings LeaderElection { get; set; } = new();
+    public LeaderElectionSettings LeaderElection { get; set; } = new() { LeaseName = "taskrun-controller-leader" };
 
     public void Validate()
     {

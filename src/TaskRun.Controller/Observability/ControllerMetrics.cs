@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Prometheus;
-using TaskRun.Controller.Runtime;
+using TaskRun.Core.Config;
+using TaskRun.Runtime;
+using TaskRun.Runtime.Leadership;
 
 namespace TaskRun.Controller;
 
@@ -11,7 +13,7 @@ namespace TaskRun.Controller;
 /// <c>rest_client_requests_total</c>, <c>leader_election_master_status</c>), with the same labels. A registry is
 /// passed in so tests can run several controllers in one process and count separately.
 /// </summary>
-public sealed class ControllerMetrics : IWorkQueueMetrics
+public sealed class ControllerMetrics : IWorkQueueMetrics, IControllerMetrics, ILeaderMetrics, IConfigMetrics
 {
     /// <summary>The value of the <c>controller</c> and <c>name</c> labels, as controller-runtime names its controllers.</summary>
     public const string ControllerName = "taskrun";
@@ -74,7 +76,8 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         queueRetries = factory.CreateCounter("taskrun_workqueue_retries_total", "Keys requeued with backoff after an error.");
         taskRunsByPhase = factory.CreateGauge("taskrun_taskruns", "TaskRuns in the cache by phase.", "phase");
         leader = factory.CreateGauge("taskrun_controller_leader", "1 while this replica holds the leader lease.");
-        configReloads = factory.CreateCounter("taskrun_config_reloads_total", "Config changes seen, by result.", "result");
+        configReloads = factory.CreateCounter("taskrun_config_reloads_total",
+            "Updates of the live config by result: applied, defaults (ConfigMap missing or deleted), rejected (invalid; last good kept or fail closed), watch_error.", "result");
         notifications = factory.CreateCounter("taskrun_notifications_total",
             "CloudEvent notifications by result: delivered, retried (an attempt failed and another follows), failed (given up on a sink), dropped (over the status bound).", "result");
         notificationDelivery = factory.CreateHistogram("taskrun_notification_delivery_duration_seconds",
@@ -189,7 +192,7 @@ public sealed class ControllerMetrics : IWorkQueueMetrics
         leaderElectionStatus.Set(isLeader ? 1 : 0);
     }
 
-    public void ConfigReloaded(string result) => configReloads.WithLabels(result).Inc();
+    public void ConfigUpdated(string result) => configReloads.WithLabels(result).Inc();
 
     public void NotificationSent(string result, TimeSpan? deliveredAfter)
     {

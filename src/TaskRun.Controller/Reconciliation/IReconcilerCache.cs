@@ -1,5 +1,5 @@
 using k8s.Models;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Core.Api;
 
 namespace TaskRun.Controller.Reconciliation;

@@ -1,5 +1,5 @@
 using TaskRun.Controller.Dependencies;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Core.Api;
 
 namespace TaskRun.Controller.Reconciliation;

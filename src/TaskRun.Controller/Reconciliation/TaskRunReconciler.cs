@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;

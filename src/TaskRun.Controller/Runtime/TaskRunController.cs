@@ -7,22 +7,23 @@ using TaskRun.Controller.Reconciliation;
 using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
+using TaskRun.Runtime;
 
 namespace TaskRun.Controller.Runtime;
 
 /// <summary>
-/// Wires the runtime: informers for TaskRuns and the Jobs and ConfigMaps they own, one work queue, and a
-/// bounded number of workers running the reconciler. An event on a child enqueues its owner.
+/// Wires the runtime (TaskRun.Runtime) to TaskRuns: informers for TaskRuns and the Jobs and ConfigMaps they own,
+/// one work queue, and a controller loop of a bounded number of workers running the reconciler. An event on a
+/// child enqueues its owner; a TaskRun's change wakes its dependents, its notifications and the run queue.
 /// </summary>
 public sealed class TaskRunController : IDisposable
 {
     private readonly ControllerOptions options;
     private readonly ControllerMetrics metrics;
-    private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly WorkQueue<ObjectKey> queue;
-    private readonly TaskRunReconciler reconciler;
-    private readonly EventRecorder events;
+    private readonly ControllerLoop<ObjectKey> loop;
+    private readonly PhaseReporter phases;
     private readonly DependentsIndex dependents = new();
     private readonly NotificationDispatcher notifications;
     private readonly QueueKicker queueKicker;
@@ -38,19 +39,22 @@ public sealed class TaskRunController : IDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         this.metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
-        this.time = time ?? throw new ArgumentNullException(nameof(time));
+        ArgumentNullException.ThrowIfNull(time);
         logger = loggers.CreateLogger<TaskRunController>();
         var random = new Random();
-        TaskRuns = new Informer<V2TaskRun>(new TaskRunResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V2TaskRun>>(), WithoutContents);
-        Jobs = new Informer<V1Job>(new JobResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1Job>>(), SlimJob);
-        ConfigMaps = new Informer<V1ConfigMap>(new ConfigMapResourceClient(client, options.WatchNamespace), options.Informer, time, random, loggers.CreateLogger<Informer<V1ConfigMap>>(), SlimConfigMap);
+        TaskRuns = new Informer<V2TaskRun>(ResourceClients.TaskRuns(client, options.WatchNamespace), options.Informer, time, random,
+            loggers.CreateLogger<Informer<V2TaskRun>>(), CachedForms.WithoutContents);
+        Jobs = new Informer<V1Job>(ResourceClients.Jobs(client, options.WatchNamespace), options.Informer, time, random,
+            loggers.CreateLogger<Informer<V1Job>>(), CachedForms.SlimJob);
+        ConfigMaps = new Informer<V1ConfigMap>(ResourceClients.ConfigMaps(client, options.WatchNamespace), options.Informer, time, random,
+            loggers.CreateLogger<Informer<V1ConfigMap>>(), CachedForms.SlimConfigMap);
         queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
-        events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
+        var events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
         notifications = new NotificationDispatcher(TaskRuns.Cache, new CloudEventSender(), new NotificationAcknowledger(client), events,
             config, metrics, time, loggers.CreateLogger<NotificationDispatcher>());
         Admissions = new AdmissionGate(TaskRuns.Cache, Jobs.Cache, config, time);
         queueKicker = new QueueKicker(Admissions, queue.Add, TaskRuns.Cache, metrics.Scheduling, options.QueueKicker, time, loggers.CreateLogger<QueueKicker>());
-        reconciler = new TaskRunReconciler(
+        var reconciler = new TaskRunReconciler(
             new ReconcilerDependencies(
                 Cache: new ReconcilerCache(TaskRuns.Cache, Jobs.Cache, OnTaskRunWritten, job => Jobs.Store(job)),
                 TaskRuns: new TaskRunWriter(client),
@@ -64,6 +68,9 @@ public sealed class TaskRunController : IDisposable
                 Time: time,
                 Jitter: random),
             loggers.CreateLogger<TaskRunReconciler>());
+        loop = new ControllerLoop<ObjectKey>(queue, reconciler, metrics, time, loggers.CreateLogger<TaskRunController>(),
+            new ReconcileErrorEvents(TaskRuns.Cache, events));
+        phases = new PhaseReporter(TaskRuns.Cache, Jobs.Cache, metrics, options.WatchNamespace ?? "", options.PhaseReportInterval, time);
 
         TaskRuns.Changed += (old, current) =>
         {
@@ -100,12 +107,11 @@ public sealed class TaskRunController : IDisposable
             await Task.WhenAll(TaskRuns.Synced, Jobs.Synced, ConfigMaps.Synced).WaitAsync(stop.Token);
             logger.LogInformation("caches synced ({TaskRuns} TaskRuns, {Jobs} Jobs); starting {Workers} workers",
                 TaskRuns.Cache.Count, Jobs.Cache.Count, options.Workers);
-            metrics.SetWorkers(options.Workers);
-            var workers = Enumerable.Range(0, options.Workers).Select(_ => WorkAsync(stop.Token)).ToList();
-            workers.Add(ReportPhasesAsync(stop.Token));
-            workers.Add(notifications.RunAsync(stop.Token));
-            workers.Add(queueKicker.RunAsync(stop.Token));
-            await Task.WhenAll(workers);
+            await Task.WhenAll(
+                loop.RunAsync(options.Workers, stop.Token),
+                phases.RunAsync(stop.Token),
+                notifications.RunAsync(stop.Token),
+                queueKicker.RunAsync(stop.Token));
         }
         finally
         {
@@ -179,128 +185,12 @@ public sealed class TaskRunController : IDisposable
         }
     }
 
-    /// <summary>
-    /// TaskRuns are cached without their files' contents, most of their size; the reconciler reads the full
-    /// object when it needs them (to check a new generation, to start a run). A copy: callers keep theirs.
-    /// </summary>
-    private static V2TaskRun WithoutContents(V2TaskRun taskRun) => taskRun.WithoutFileContents();
-
-    /// <summary>A run's ConfigMap is watched only to find its owner; its data (the task's files) is not kept.</summary>
-    private static V1ConfigMap SlimConfigMap(V1ConfigMap configMap)
-    {
-        configMap.Data = null;
-        configMap.BinaryData = null;
-        return configMap;
-    }
-
-    /// <summary>The reconciler reads a Job's status and owner only; its Pod template is most of its size.</summary>
-    private static V1Job SlimJob(V1Job job)
-    {
-        if (job.Spec is not null)
-        {
-            job.Spec.Template = null;
-        }
-
-        return job;
-    }
-
-    private async Task WorkAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            ObjectKey key;
-            try
-            {
-                key = await queue.TakeAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            var started = time.GetTimestamp();
-            using var working = metrics.WorkStarted();
-            try
-            {
-                var result = await reconciler.ReconcileAsync(key, cancellationToken);
-                metrics.Reconciled(success: true, time.GetElapsedTime(started), requeueAfter: result.RequeueAfter is not null);
-                queue.Forget(key);
-                if (result.RequeueAfter is { } delay)
-                {
-                    queue.AddAfter(key, delay);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (KubernetesErrors.IsConflict(e))
-            {
-                // A write raced another (e.g. a delivered notification leaving the status): the next pass reads
-                // the newer object. Expected, so no Warning Event.
-                metrics.Reconciled(success: false, time.GetElapsedTime(started));
-                var delay = queue.AddRateLimited(key);
-                logger.LogInformation("reconcile of {Key} hit a write conflict; retrying in {Delay}", key, delay);
-            }
-            catch (Exception e)
-            {
-                metrics.Reconciled(success: false, time.GetElapsedTime(started));
-                var delay = queue.AddRateLimited(key);
-                logger.LogWarning(e, "reconcile of {Key} failed; retrying in {Delay}", key, delay);
-                await ReportErrorAsync(key, e, delay, cancellationToken);
-            }
-            finally
-            {
-                queue.Done(key);
-            }
-        }
-    }
-
-    /// <summary>
-    /// A Warning Event on the TaskRun for the 1st, 2nd, 4th, 8th… failure in a row: users see a stuck TaskRun's
-    /// reason in <c>kubectl describe</c>, and a failing API server is not flooded with Events.
-    /// </summary>
-    private async Task ReportErrorAsync(ObjectKey key, Exception error, TimeSpan retryIn, CancellationToken cancellationToken)
-    {
-        var failures = queue.Failures(key);
-        var taskRun = TaskRuns.Cache.Get(key);
-        if (taskRun is null || (failures & (failures - 1)) != 0)
-        {
-            return;
-        }
-
-        // The Event tells what failed, never what the API server sent back: a 422 body can hold another object's contents.
-        await events.RecordAsync(taskRun, EventRecorder.Warning, "ReconcileError",
-            $"reconcile failed ({failures} in a row), retrying in {retryIn.TotalSeconds:0.#}s: {KubernetesErrors.Describe(error)}", cancellationToken);
-    }
-
     private void EnqueueOwner(IKubernetesObject<V1ObjectMeta>? child)
     {
         var owner = child?.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == TaskRunApi.Kind);
         if (owner is not null)
         {
             queue.Add(new ObjectKey(child!.Metadata.NamespaceProperty, owner.Name));
-        }
-    }
-
-    private async Task ReportPhasesAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(options.PhaseReportInterval, time);
-        try
-        {
-            do
-            {
-                var counts = TaskRuns.Cache.List()
-                    .GroupBy(t => t.Status?.Phase ?? "Unknown")
-                    .ToDictionary(g => g.Key, g => g.Count());
-                metrics.SetPhaseCounts(counts, options.WatchNamespace ?? "");
-                metrics.SetActiveJobs(Jobs.Cache.List(job =>
-                    job.Status?.Conditions?.Any(c => c.Status == "True" && c.Type is "Complete" or "Failed") != true).Count);
-            }
-            while (await timer.WaitForNextTickAsync(cancellationToken));
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 }

@@ -1,4 +1,4 @@
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Core.Config;
 
 namespace TaskRun.Controller.Scheduling;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Core.Api;
 
 namespace TaskRun.Controller.Scheduling;

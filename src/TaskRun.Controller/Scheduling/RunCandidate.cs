@@ -1,4 +1,4 @@
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Core.Api;
 
 namespace TaskRun.Controller.Scheduling;

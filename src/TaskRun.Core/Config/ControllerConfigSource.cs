@@ -1,50 +1,52 @@
-using System.Net;
-using System.Runtime.CompilerServices;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TaskRun.Runtime;
 
 namespace TaskRun.Core.Config;
 
 /// <summary>
-/// The live controller config: list+watch of the one <c>taskrun-controller-config</c> ConfigMap in the system
-/// namespace, shared by the webhook and the controller. <see cref="Current"/> is never null: built-in
-/// defaults until the ConfigMap is seen, the last good config when an update is invalid (reported through
-/// <see cref="Rejected"/>), and the defaults again when the ConfigMap is deleted (reported through
-/// <see cref="Changed"/> with <see cref="ConfigOrigin.BuiltInDefaults"/>, so hosts can say so loudly).
+/// The live controller config: an informer on the one <c>taskrun-controller-config</c> ConfigMap in the system
+/// namespace (a field selector on its name), shared by the webhook and the controller. <see cref="Current"/> is
+/// never null: built-in defaults until the ConfigMap is seen, the last good config when an update is invalid
+/// (reported through <see cref="Rejected"/>), and the defaults again when the ConfigMap is deleted (reported
+/// through <see cref="Changed"/> with <see cref="ConfigOrigin.BuiltInDefaults"/>, so hosts can say so loudly).
 /// Fail closed: when the stored config is invalid and this process has seen no good one, <see cref="Origin"/>
 /// is <see cref="ConfigOrigin.Invalid"/> and <see cref="BlockedReason"/> says why; hosts then report not ready
 /// and start nothing until a valid config (or none) appears. <see cref="Current"/> is the safe built-in
 /// config meanwhile, never the admin's intent guessed.
 /// </summary>
 /// <remarks>
-/// The watch (docs/design-decisions.md, "Controller runtime"): every watch passes <c>timeoutSeconds</c> and is also cancelled on the client
-/// side a little later (the C# client has no timeout of its own, and a dropped TCP connection would otherwise
-/// hang it forever); a stream that ends is restarted from the last resource version; <c>410 Gone</c>, which
-/// arrives through the client's <c>onError</c> callback, forces a re-list; any other failure re-lists after
-/// an exponential backoff. Time and delays come from the injected <see cref="TimeProvider"/>.
+/// List, watch, re-watch from the last resourceVersion, re-list on 410 Gone, timeouts and backoff with jitter
+/// are the <see cref="Informer{T}"/>'s (TaskRun.Runtime); this class only parses and applies what it sees.
 /// </remarks>
 public sealed class ControllerConfigSource
 {
-    private readonly IConfigMapClient client;
+    private readonly Informer<V1ConfigMap> informer;
     private readonly ControllerConfigSourceOptions options;
-    private readonly TimeProvider time;
+    private readonly ObjectKey key;
+    private readonly ILogger logger;
     private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile Snapshot snapshot = new(ControllerConfig.Default, ConfigOrigin.BuiltInDefaults, null, null);
     private string? lastRejectedData;
 
-    public ControllerConfigSource(IConfigMapClient client, ControllerConfigSourceOptions options, TimeProvider? time = null)
+    public ControllerConfigSource(IResourceClient<V1ConfigMap> client, ControllerConfigSourceOptions options, TimeProvider? time = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        this.client = client;
         this.options = options;
-        this.time = time ?? TimeProvider.System;
+        key = new ObjectKey(options.Namespace, options.Name);
+        this.logger = logger ?? NullLogger.Instance;
+        informer = new Informer<V1ConfigMap>(client, options.Informer(), time ?? TimeProvider.System, new Random(), this.logger);
+        informer.Changed += (old, current) => OnChanged(current ?? old, deleted: current is null);
+        informer.Listed += _ => OnListed();
+        informer.Failed += (error, retryIn) => RaiseSafely(WatchFailed, new ConfigWatchFailedEventArgs(error, retryIn));
     }
 
-    public ControllerConfigSource(IKubernetes kubernetes, ControllerConfigSourceOptions options, TimeProvider? time = null)
-        : this(new KubernetesConfigMapClient(kubernetes), options, time)
+    public ControllerConfigSource(IKubernetes kubernetes, ControllerConfigSourceOptions options, TimeProvider? time = null, ILogger? logger = null)
+        : this(ConfigMapClient(kubernetes, options), options, time, logger)
     {
     }
 
@@ -73,121 +75,45 @@ public sealed class ControllerConfigSource
     /// <summary>A ConfigMap with an invalid config was seen; <see cref="Current"/> keeps the last good config.</summary>
     public event EventHandler<ConfigRejectedEventArgs>? Rejected;
 
-    /// <summary>Listing or watching failed; the source retries after <see cref="ConfigWatchFailedEventArgs.RetryIn"/>.</summary>
+    /// <summary>Listing or watching failed; the informer retries after <see cref="ConfigWatchFailedEventArgs.RetryIn"/>.</summary>
     public event EventHandler<ConfigWatchFailedEventArgs>? WatchFailed;
 
     /// <summary>Completes when the first list finished, or when <paramref name="cancellationToken"/> fires.</summary>
     public Task WaitForSyncAsync(CancellationToken cancellationToken = default) => synced.Task.WaitAsync(cancellationToken);
 
     /// <summary>Lists and watches until <paramref name="cancellationToken"/> fires; never throws anything else.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken) => informer.RunAsync(cancellationToken);
+
+    /// <summary>The one ConfigMap, by a field selector on its name, in the system namespace.</summary>
+    public static IResourceClient<V1ConfigMap> ConfigMapClient(IKubernetes kubernetes, ControllerConfigSourceOptions options)
     {
-        var failures = 0;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                var resourceVersion = await ListAsync(cancellationToken);
-                failures = 0;
-                await WatchUntilRelistNeededAsync(resourceVersion, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (IsRecoverable(e))
-            {
-                var delay = RetryDelay(failures++);
-                RaiseSafely(WatchFailed, new ConfigWatchFailedEventArgs(e, delay));
-                try
-                {
-                    await Task.Delay(delay, time, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        ArgumentNullException.ThrowIfNull(kubernetes);
+        ArgumentNullException.ThrowIfNull(options);
+        var fieldSelector = $"metadata.name={options.Name}";
+        return ResourceClient.For<V1ConfigMap, V1ConfigMapList>(V1ConfigMap.KubeKind, (r, cancel) =>
+            kubernetes.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync(options.Namespace, allowWatchBookmarks: r.AllowWatchBookmarks,
+                fieldSelector: fieldSelector, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel));
     }
 
-    private async Task<string> ListAsync(CancellationToken cancellationToken)
+    private void OnChanged(V1ConfigMap? configMap, bool deleted)
     {
-        var listing = await client.ListAsync(options.Namespace, options.Name, cancellationToken);
-        Apply(listing.ConfigMap);
+        if (configMap?.Metadata?.Name != options.Name)
+        {
+            return;
+        }
+
+        Apply(deleted ? null : configMap);
+    }
+
+    /// <summary>A list that did not find the ConfigMap means the defaults (said once); the first list syncs the source.</summary>
+    private void OnListed()
+    {
+        if (informer.Cache.Get(key) is null)
+        {
+            Apply(null);
+        }
+
         synced.TrySetResult();
-        return listing.ResourceVersion;
-    }
-
-    /// <summary>Watches from <paramref name="resourceVersion"/>, restarting ended streams, until a re-list is needed.</summary>
-    private async Task WatchUntilRelistNeededAsync(string resourceVersion, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Exception? streamError = null;
-            var gone = false;
-            void OnError(Exception e)
-            {
-                if (IsGone(e))
-                {
-                    gone = true;
-                }
-                else
-                {
-                    streamError ??= e;
-                }
-            }
-
-            // The server ends the watch after timeoutSeconds; the client-side deadline catches a dead connection.
-            using var deadline = new CancellationTokenSource(options.WatchTimeout + options.WatchTimeoutGrace, time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-            try
-            {
-                var timeoutSeconds = (int)Math.Ceiling(options.WatchTimeout.TotalSeconds);
-                await foreach (var (type, configMap) in client.WatchAsync(options.Namespace, options.Name, resourceVersion, timeoutSeconds, OnError, linked.Token)
-                    .WithCancellation(linked.Token))
-                {
-                    if (configMap?.Metadata?.ResourceVersion is { Length: > 0 } version)
-                    {
-                        resourceVersion = version;
-                    }
-
-                    switch (type)
-                    {
-                        case WatchEventType.Added or WatchEventType.Modified when configMap?.Metadata?.Name == options.Name:
-                            Apply(configMap);
-                            break;
-                        case WatchEventType.Deleted when configMap?.Metadata?.Name == options.Name:
-                            Apply(null);
-                            break;
-                        default:
-                            // Bookmarks only move the resource version; errors arrive through OnError.
-                            break;
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"the watch of ConfigMap {options.Namespace}/{options.Name} sent nothing for {options.WatchTimeout + options.WatchTimeoutGrace} after its timeout; reconnecting");
-            }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Gone)
-            {
-                return;
-            }
-
-            if (gone)
-            {
-                // "too old resource version": events may have been lost, so read the current state again.
-                return;
-            }
-
-            if (streamError is not null)
-            {
-                throw new IOException($"the watch of ConfigMap {options.Namespace}/{options.Name} failed: {streamError.Message}", streamError);
-            }
-
-            // A stream that ends is normal (timeoutSeconds); it does not reconnect by itself.
-        }
     }
 
     private void Apply(V1ConfigMap? configMap)
@@ -255,19 +181,6 @@ public sealed class ControllerConfigSource
     private static string DataOf(V1ConfigMap configMap) =>
         configMap.Data is not null && configMap.Data.TryGetValue(ControllerConfig.DataKey, out var yaml) ? "yaml:" + yaml : "none";
 
-    private TimeSpan RetryDelay(int failures)
-    {
-        var delay = options.MinRetryDelay * Math.Pow(2, Math.Min(failures, 16));
-        return delay > options.MaxRetryDelay ? options.MaxRetryDelay : delay;
-    }
-
-    private static bool IsGone(Exception e) => e switch
-    {
-        KubernetesException { Status.Code: (int)HttpStatusCode.Gone } => true,
-        HttpOperationException { Response.StatusCode: HttpStatusCode.Gone } => true,
-        _ => false,
-    };
-
     private static bool IsRecoverable(Exception e) => e is not (OutOfMemoryException or StackOverflowException or AccessViolationException);
 
     /// <summary>A subscriber that throws must not stop the watch; its failure is reported through <see cref="WatchFailed"/>.</summary>
@@ -281,6 +194,7 @@ public sealed class ControllerConfigSource
             }
             catch (Exception e) when (IsRecoverable(e))
             {
+                logger.LogWarning(e, "a subscriber of config {Namespace}/{Name} failed", options.Namespace, options.Name);
                 if (args is not ConfigWatchFailedEventArgs)
                 {
                     RaiseSafely(WatchFailed, new ConfigWatchFailedEventArgs(
@@ -322,6 +236,15 @@ public sealed class ControllerConfigSourceOptions
     public TimeSpan MinRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The informer's timings: the same watch timeout and grace, and the retry delays (with jitter).</summary>
+    internal InformerOptions Informer() => new()
+    {
+        WatchTimeoutSeconds = (int)Math.Ceiling(WatchTimeout.TotalSeconds),
+        IdleGrace = WatchTimeoutGrace,
+        RetryBaseDelay = MinRetryDelay,
+        RetryMaxDelay = MaxRetryDelay,
+    };
 
     internal void Validate()
     {
@@ -370,51 +293,4 @@ public sealed class ConfigWatchFailedEventArgs(Exception error, TimeSpan retryIn
     public Exception Error { get; } = error;
 
     public TimeSpan RetryIn { get; } = retryIn;
-}
-
-/// <summary>The result of listing the config ConfigMap: the object (null when absent) and the list's resource version.</summary>
-public sealed record ConfigMapListing(V1ConfigMap? ConfigMap, string ResourceVersion);
-
-/// <summary>The two API calls <see cref="ControllerConfigSource"/> makes; a seam for unit tests.</summary>
-public interface IConfigMapClient
-{
-    Task<ConfigMapListing> ListAsync(string namespaceName, string name, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Watches the named ConfigMap from <paramref name="resourceVersion"/>. The stream ends when the server closes
-    /// it; errors sent inside the stream (e.g. <c>410 Gone</c>) are passed to <paramref name="onError"/>.
-    /// </summary>
-    IAsyncEnumerable<(WatchEventType Type, V1ConfigMap Object)> WatchAsync(
-        string namespaceName, string name, string resourceVersion, int timeoutSeconds, Action<Exception> onError, CancellationToken cancellationToken);
-}
-
-/// <summary>The real <see cref="IConfigMapClient"/>: a field-selected list and watch through KubernetesClient.</summary>
-public sealed class KubernetesConfigMapClient(IKubernetes kubernetes) : IConfigMapClient
-{
-    public async Task<ConfigMapListing> ListAsync(string namespaceName, string name, CancellationToken cancellationToken)
-    {
-        var list = await kubernetes.CoreV1.ListNamespacedConfigMapAsync(
-            namespaceName, fieldSelector: FieldSelector(name), cancellationToken: cancellationToken);
-        return new ConfigMapListing(list.Items?.FirstOrDefault(c => c.Metadata?.Name == name), list.Metadata?.ResourceVersion ?? "");
-    }
-
-    public async IAsyncEnumerable<(WatchEventType Type, V1ConfigMap Object)> WatchAsync(
-        string namespaceName, string name, string resourceVersion, int timeoutSeconds, Action<Exception> onError,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var events = kubernetes.CoreV1.WatchListNamespacedConfigMapAsync(
-            namespaceName,
-            allowWatchBookmarks: true,
-            fieldSelector: FieldSelector(name),
-            resourceVersion: string.IsNullOrEmpty(resourceVersion) ? null : resourceVersion,
-            timeoutSeconds: timeoutSeconds,
-            onError: onError,
-            cancellationToken: cancellationToken);
-        await foreach (var (type, item) in events.WithCancellation(cancellationToken))
-        {
-            yield return (type, item);
-        }
-    }
-
-    private static string FieldSelector(string name) => $"metadata.name={name}";
 }

@@ -72,9 +72,9 @@ internal static class WebhookHost
         if (options.WatchConfig)
         {
             services.AddSingleton<IKubernetes>(_ => CreateKubernetesClient(options));
-            services.AddSingleton<LiveConfig>();
-            services.AddSingleton<ILiveConfig>(sp => sp.GetRequiredService<LiveConfig>());
-            services.AddHostedService(sp => sp.GetRequiredService<LiveConfig>());
+            services.AddSingleton<WatchedConfig>();
+            services.AddSingleton<ILiveConfig>(sp => sp.GetRequiredService<WatchedConfig>());
+            services.AddHostedService(sp => sp.GetRequiredService<WatchedConfig>());
             // The same API access follows the dependsOn graph of existing TaskRuns (read-only, cached).
             services.AddSingleton<DependencyGraphCache>();
             services.AddSingleton<IDependencyGraph>(sp => sp.GetRequiredService<DependencyGraphCache>());
@@ -155,7 +155,7 @@ internal static class WebhookHost
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", (CertificateReloader certificates, ILiveConfig config, IDependencyGraph dependencies) =>
         {
-            var configState = config is LiveConfig live && !live.HasSynced ? "not synced yet (built-in defaults)"
+            var configState = config is WatchedConfig watched && !watched.HasSynced ? "not synced yet (built-in defaults)"
                 : config.BlockedReason is { } blocked ? $"INVALID, TaskRun admission closed: {blocked}" : config.Origin.ToString();
             var graphState = dependencies.HasSynced ? "synced" : "not synced (cycles are caught by the controller only)";
             return certificates.Certificate is { } certificate
@@ -201,7 +201,7 @@ internal static class WebhookHost
     private static void StartTracing(WebApplication app)
     {
         var tracing = app.Services.GetRequiredService<ProcessTracing>();
-        if (app.Services.GetService<LiveConfig>() is { } live)
+        if (app.Services.GetService<WatchedConfig>() is { } live)
         {
             live.Changed += (_, e) => _ = tracing.Apply(e.Config.Telemetry);
         }

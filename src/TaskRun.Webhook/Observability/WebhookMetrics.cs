@@ -1,4 +1,5 @@
 using Prometheus;
+using TaskRun.Core.Config;
 
 namespace TaskRun.Webhook.Observability;
 
@@ -6,7 +7,7 @@ namespace TaskRun.Webhook.Observability;
 /// The webhook's Prometheus metrics, in a registry of their own (served on the plain port at /metrics), so
 /// several hosts in one test process never share counters.
 /// </summary>
-internal sealed class WebhookMetrics
+internal sealed class WebhookMetrics : IConfigMetrics
 {
     public WebhookMetrics()
     {
@@ -58,4 +59,8 @@ internal sealed class WebhookMetrics
     public Counter ConnectionsRefused { get; }
 
     public Gauge ConfigValid { get; }
+
+    public void ConfigUpdated(string result) => ConfigUpdates.WithLabels(result).Inc();
+
+    public void SetConfigValid(bool valid) => ConfigValid.Set(valid ? 1 : 0);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
 using TaskRun.Controller.Hosting;
 using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Core.Config;
 using TaskRun.Testing;
 
@@ -26,7 +27,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
         Client = new Kubernetes(fixture.ControlPlane.ClientConfiguration(), Writes);
         Metrics = new ControllerMetrics(Prometheus.Metrics.NewCustomRegistry());
         // With liveConfig the harness's namespace doubles as the system namespace holding taskrun-controller-config.
-        LiveConfig = liveConfig ? new LiveConfig(Client, watchNamespace, Metrics, NullLogger<LiveConfig>.Instance) : null;
+        LiveConfig = liveConfig ? ControllerConfigWatch.Create(Client, watchNamespace, Metrics, NullLoggerFactory.Instance) : null;
         Controller = new TaskRunController(
             Client,
             new ControllerOptions { WatchNamespace = watchNamespace, Informer = new InformerOptions { WatchTimeoutSeconds = watchTimeoutSeconds } },
@@ -37,22 +38,22 @@ internal sealed class ControllerHarness : IAsyncDisposable
         if (LiveConfig is not null)
         {
             // As the host does: a config change has every TaskRun looked at again.
-            LiveConfig.Source.Changed += (_, _) => Controller.RequeueAll();
+            LiveConfig.Changed += (_, _) => Controller.RequeueAll();
         }
 
-        run = new BackgroundRun(stop => Task.WhenAll(LiveConfig?.Source.RunAsync(stop) ?? Task.CompletedTask, Task.Run(async () =>
+        run = new BackgroundRun(stop => Task.WhenAll(LiveConfig?.RunAsync(stop) ?? Task.CompletedTask, Task.Run(async () =>
         {
             // As the host does: no reconcile before the config has been read.
             if (LiveConfig is not null)
             {
-                await LiveConfig.Source.WaitForSyncAsync(stop);
+                await LiveConfig.WaitForSyncAsync(stop);
             }
 
             await Controller.RunAsync(stop);
         }, stop)), Controller, Client);
     }
 
-    public LiveConfig? LiveConfig { get; }
+    public ControllerConfigSource? LiveConfig { get; }
 
     /// <summary>Retries after 1–2 s instead of the production 10 s, so retry tests take seconds.</summary>
     public static ControllerConfig FastRetries { get; } = new()

@@ -2,7 +2,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using TaskRun.Controller.Reconciliation;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;

@@ -1,6 +1,7 @@
 using k8s.Models;
 using TaskRun.Controller.Reconciliation;
 using TaskRun.Core.Api;
+using TaskRun.Runtime;
 using Xunit;
 using static TaskRun.Controller.Tests.Reconciliation.ReconcilerTestBed;
 

@@ -1,6 +1,7 @@
 using TaskRun.Controller.Reconciliation;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;
+using TaskRun.Runtime;
 using Xunit;
 using static TaskRun.Controller.Tests.Reconciliation.ReconcilerTestBed;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Api;
 using TaskRun.Core.Config;

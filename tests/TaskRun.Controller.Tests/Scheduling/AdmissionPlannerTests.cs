@@ -1,4 +1,4 @@
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Config;
 using Xunit;

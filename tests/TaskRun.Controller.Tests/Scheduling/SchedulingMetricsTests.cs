@@ -1,5 +1,5 @@
 using Prometheus;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Controller.Scheduling;
 using TaskRun.Core.Config;
 using Xunit;

@@ -5,6 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using NSubstitute;
 using TaskRun.Core.Config;
+using TaskRun.Runtime;
 using Xunit;
 using static TaskRun.Core.Tests.ConfigSource.ScriptedConfigMapClient;
 
@@ -41,7 +42,7 @@ public sealed class ControllerConfigSourceTests
         Assert.Equal("11", source.ResourceVersion);
         var changed = Assert.Single(run.Changed);
         Assert.Equal(ConfigOrigin.ConfigMap, changed.Origin);
-        await script.Client.Received(1).ListAsync(Namespace, ControllerConfig.ConfigMapName, Arg.Any<CancellationToken>());
+        await script.Client.Received(1).ListAsync(Arg.Any<CancellationToken>());
     }
 
     [Fact]
@@ -182,9 +183,9 @@ public sealed class ControllerConfigSourceTests
         await run.WaitAsync(() => run.Changed.Count == 2);
         await run.WaitAsync(() => script.Client.ReceivedCalls().Count(c => c.GetMethodInfo().Name == "WatchAsync") == 3);
 
-        var watchedFrom = script.Client.ReceivedCalls().Where(c => c.GetMethodInfo().Name == "WatchAsync").Select(c => (string)c.GetArguments()[2]!).ToList();
+        var watchedFrom = script.Client.ReceivedCalls().Where(c => c.GetMethodInfo().Name == "WatchAsync").Select(c => (string)c.GetArguments()[0]!).ToList();
         Assert.Equal(["20", "25", "30"], watchedFrom);
-        await script.Client.Received(1).ListAsync(Arg.Any<string>(), Arg.Any<string>(), Arg.Any<CancellationToken>());
+        await script.Client.Received(1).ListAsync(Arg.Any<CancellationToken>());
     }
 
     [Fact]
@@ -197,7 +198,7 @@ public sealed class ControllerConfigSourceTests
         await run.WaitAsync(() => script.Client.ReceivedCalls().Count(c => c.GetMethodInfo().Name == "WatchAsync") >= 3);
 
         Assert.All(script.Client.ReceivedCalls().Where(c => c.GetMethodInfo().Name == "WatchAsync"),
-            call => Assert.Equal(300, (int)call.GetArguments()[3]!));
+            call => Assert.Equal(300, (int)call.GetArguments()[1]!));
     }
 
     [Fact]
@@ -215,7 +216,7 @@ public sealed class ControllerConfigSourceTests
 
         Assert.Equal(5, source.Current.Job.BackoffLimit);
         Assert.Empty(run.Failed);
-        await script.Client.Received(2).ListAsync(Arg.Any<string>(), Arg.Any<string>(), Arg.Any<CancellationToken>());
+        await script.Client.Received(2).ListAsync(Arg.Any<CancellationToken>());
     }
 
     [Fact]
@@ -235,7 +236,7 @@ public sealed class ControllerConfigSourceTests
     }
 
     [Fact]
-    public async Task Failures_are_reported_and_retried_with_exponential_backoff_that_resets_after_a_success()
+    public async Task Failures_are_reported_and_retried_with_jittered_exponential_backoff_that_resets_after_a_success()
     {
         var time = new ManualTimeProvider();
         var script = new ScriptedConfigMapClient()
@@ -245,16 +246,20 @@ public sealed class ControllerConfigSourceTests
             .ListFails(new HttpRequestException("connection refused"))
             .ListFails(new HttpRequestException("connection refused"))
             .List(ConfigMap(BackoffTwo, "11"))
-            .WatchFails(new IOException("stream broke"))
-            .List(ConfigMap(BackoffTwo, "11"));
+            .WatchFails(new IOException("stream broke"));
         var source = new ControllerConfigSource(script.Client, Options, time);
 
         await using var run = SourceRun.Start(source);
         await run.WaitAsync(() => run.Failed.Count == 6 && source.HasSynced);
-        await run.WaitAsync(() => script.Client.ReceivedCalls().Count(c => c.GetMethodInfo().Name == "ListAsync") == 7);
+        // The broken watch is reopened from the last resourceVersion, not re-listed.
+        await run.WaitAsync(() => script.Client.ReceivedCalls().Count(c => c.GetMethodInfo().Name == "WatchAsync") == 2);
 
-        Assert.Equal([1, 2, 4, 8, 8, 1], run.Failed.Select(f => f.RetryIn.TotalSeconds));
+        // Equal jitter: each delay lies between half and all of min(max, base·2^k); the watch's own backoff starts again at the base.
+        double[] steps = [1, 2, 4, 8, 8, 1];
+        Assert.All(run.Failed.Select(f => f.RetryIn.TotalSeconds).Zip(steps), pair => Assert.InRange(pair.First, pair.Second / 2, pair.Second));
         Assert.IsType<HttpRequestException>(run.Failed[0].Error);
+        Assert.IsType<IOException>(run.Failed[5].Error);
+        await script.Client.Received(6).ListAsync(Arg.Any<CancellationToken>());
         Assert.Equal(2, source.Current.Job.BackoffLimit);
     }
 
@@ -270,17 +275,17 @@ public sealed class ControllerConfigSourceTests
         await using var run = SourceRun.Start(source);
         await run.WaitAsync(() => run.Changed.Count == 2);
 
-        Assert.IsType<IOException>(Assert.Single(run.Failed).Error);
+        Assert.IsType<System.Text.Json.JsonException>(Assert.Single(run.Failed).Error);
     }
 
     [Fact]
-    public async Task A_silent_watch_is_abandoned_after_its_timeout_and_relisted()
+    public async Task A_silent_watch_is_abandoned_after_its_timeout_and_reopened()
     {
         var time = new ManualTimeProvider();
         var script = new ScriptedConfigMapClient()
-            .List(ConfigMap(BackoffTwo, "11"))
+            .List(ConfigMap(BackoffTwo, "11"), resourceVersion: "20")
             .WatchHangs()
-            .List(ConfigMap(BackoffFive, "12"));
+            .Watch((WatchEventType.Modified, ConfigMap(BackoffFive, "21")));
         var source = new ControllerConfigSource(script.Client, Options, time);
 
         await using var run = SourceRun.Start(source);
@@ -290,6 +295,8 @@ public sealed class ControllerConfigSourceTests
 
         Assert.IsType<TimeoutException>(Assert.Single(run.Failed).Error);
         Assert.Equal(5, source.Current.Job.BackoffLimit);
+        var watchedFrom = script.Client.ReceivedCalls().Where(c => c.GetMethodInfo().Name == "WatchAsync").Select(c => (string)c.GetArguments()[0]!).Take(2);
+        Assert.Equal(["20", "20"], watchedFrom);
     }
 
     [Fact]
@@ -353,7 +360,7 @@ public sealed class ControllerConfigSourceTests
             MinRetryDelay = TimeSpan.FromSeconds(minRetrySeconds),
             MaxRetryDelay = TimeSpan.FromSeconds(maxRetrySeconds),
         };
-        Assert.Throws<ArgumentException>(() => new ControllerConfigSource(Substitute.For<IConfigMapClient>(), options));
+        Assert.Throws<ArgumentException>(() => new ControllerConfigSource(Substitute.For<IResourceClient<V1ConfigMap>>(), options));
     }
 
     /// <summary>A running source and what it reported.</summary>

@@ -4,11 +4,12 @@ using k8s;
 using k8s.Models;
 using NSubstitute;
 using TaskRun.Core.Config;
+using TaskRun.Runtime;
 
 namespace TaskRun.Core.Tests.ConfigSource;
 
 /// <summary>
-/// An NSubstitute <see cref="IConfigMapClient"/> driven by a script: each list returns the next listing (or
+/// An NSubstitute <see cref="IResourceClient{T}"/> of ConfigMaps driven by a script: each list returns the next listing (or
 /// throws), each watch plays the next scripted stream; when the script runs out a watch waits for cancellation,
 /// parking the source so the test can look at it.
 /// </summary>
@@ -17,25 +18,26 @@ internal sealed class ScriptedConfigMapClient
     public const string Namespace = "orchestrator";
     public const string Name = "taskrun-controller-config";
 
-    private readonly ConcurrentQueue<Func<ConfigMapListing>> lists = new();
+    private readonly ConcurrentQueue<Func<ResourceList<V1ConfigMap>>> lists = new();
     private readonly ConcurrentQueue<Func<Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, V1ConfigMap)>>> watches = new();
 
     public ScriptedConfigMapClient()
     {
-        Client = Substitute.For<IConfigMapClient>();
-        Client.ListAsync(Arg.Any<string>(), Arg.Any<string>(), Arg.Any<CancellationToken>())
-            .Returns(_ => lists.TryDequeue(out var next) ? Task.FromResult(next()) : Task.FromResult(new ConfigMapListing(null, "1")));
-        Client.WatchAsync(Arg.Any<string>(), Arg.Any<string>(), Arg.Any<string>(), Arg.Any<int>(), Arg.Any<Action<Exception>>(), Arg.Any<CancellationToken>())
+        Client = Substitute.For<IResourceClient<V1ConfigMap>>();
+        Client.Kind.Returns(V1ConfigMap.KubeKind);
+        Client.ListAsync(Arg.Any<CancellationToken>())
+            .Returns(_ => lists.TryDequeue(out var next) ? Task.FromResult(next()) : Task.FromResult(Listing(null, "1")));
+        Client.WatchAsync(Arg.Any<string>(), Arg.Any<int>(), Arg.Any<Action<Exception>>(), Arg.Any<CancellationToken>())
             .Returns(call => watches.TryDequeue(out var next)
-                ? next(call.ArgAt<Action<Exception>>(4), call.ArgAt<CancellationToken>(5))
-                : Park(call.ArgAt<CancellationToken>(5)));
+                ? next(call.ArgAt<Action<Exception>>(2), call.ArgAt<CancellationToken>(3))
+                : Park(call.ArgAt<CancellationToken>(3)));
     }
 
-    public IConfigMapClient Client { get; }
+    public IResourceClient<V1ConfigMap> Client { get; }
 
     public ScriptedConfigMapClient List(V1ConfigMap? configMap, string resourceVersion = "10")
     {
-        lists.Enqueue(() => new ConfigMapListing(configMap, resourceVersion));
+        lists.Enqueue(() => Listing(configMap, resourceVersion));
         return this;
     }
 
@@ -78,6 +80,9 @@ internal sealed class ScriptedConfigMapClient
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace, ResourceVersion = resourceVersion, Uid = "0f0e0d0c-0000-0000-0000-000000000001" },
         Data = yaml is null ? null : new Dictionary<string, string> { [ControllerConfig.DataKey] = yaml },
     };
+
+    private static ResourceList<V1ConfigMap> Listing(V1ConfigMap? configMap, string resourceVersion) =>
+        new(configMap is null ? [] : [configMap], resourceVersion);
 
     public static V1ConfigMap Bookmark(string resourceVersion) => new() { Metadata = new V1ObjectMeta { ResourceVersion = resourceVersion } };
 

@@ -1,7 +1,9 @@
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using TaskRun.Controller.Hosting;
+using TaskRun.Core.Config;
 using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 
 namespace TaskRun.Controller.Tests.Integration.Scheduling;
 
@@ -15,12 +17,12 @@ internal sealed class SchedulingHarness : IAsyncDisposable
         Client = new Kubernetes(cluster.ControlPlane.ClientConfiguration());
         Registry = Prometheus.Metrics.NewCustomRegistry();
         Metrics = new ControllerMetrics(Registry);
-        LiveConfig = new LiveConfig(Client, SchedulingCluster.SystemNamespace, Metrics, NullLogger<LiveConfig>.Instance);
+        LiveConfig = ControllerConfigWatch.Create(Client, SchedulingCluster.SystemNamespace, Metrics, NullLoggerFactory.Instance);
         Controller = new TaskRunController(Client, new ControllerOptions { WatchNamespace = null }, () => LiveConfig.Current, Metrics, TimeProvider.System, NullLoggerFactory.Instance);
-        LiveConfig.Source.Changed += (_, _) => Controller.ConfigChanged();
-        run = new BackgroundRun(stop => Task.WhenAll(LiveConfig.Source.RunAsync(stop), Task.Run(async () =>
+        LiveConfig.Changed += (_, _) => Controller.ConfigChanged();
+        run = new BackgroundRun(stop => Task.WhenAll(LiveConfig.RunAsync(stop), Task.Run(async () =>
         {
-            await LiveConfig.Source.WaitForSyncAsync(stop);
+            await LiveConfig.WaitForSyncAsync(stop);
             await Controller.RunAsync(stop);
         }, stop)), Controller, Client);
     }
@@ -38,7 +40,7 @@ internal sealed class SchedulingHarness : IAsyncDisposable
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    public LiveConfig LiveConfig { get; }
+    public ControllerConfigSource LiveConfig { get; }
 
     public TaskRunController Controller { get; }
 

@@ -1,6 +1,6 @@
 using k8s;
 using k8s.Models;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Core.Serialization;
 
 namespace TaskRun.Controller.Tests.Reconciliation;

@@ -1,6 +1,6 @@
 using k8s.Models;
 using TaskRun.Controller.Reconciliation;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Core.Config;
 
 namespace TaskRun.Controller.Tests.Reconciliation;

@@ -1,5 +1,5 @@
 using TaskRun.Controller.Reconciliation;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using TaskRun.Core.Api;
 
 namespace TaskRun.Controller.Tests.Reconciliation;

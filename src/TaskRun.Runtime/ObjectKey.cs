@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 
-namespace TaskRun.Controller.Runtime;
+namespace TaskRun.Runtime;
 
 /// <summary>namespace/name of an object: the unit of work and the cache key.</summary>
 public readonly record struct ObjectKey(string Namespace, string Name)

@@ -1,4 +1,4 @@
-namespace TaskRun.Controller.Runtime;
+namespace TaskRun.Runtime;
 
 /// <summary>
 /// A keyed work queue in the manner of client-go's: a key waits in the queue at most once (adding it again

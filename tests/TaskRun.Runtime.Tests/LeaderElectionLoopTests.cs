@@ -1,10 +1,10 @@
 using k8s.LeaderElection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using TaskRun.Controller.Hosting;
+using TaskRun.Runtime.Leadership;
 using Xunit;
 
-namespace TaskRun.Controller.Tests.Hosting;
+namespace TaskRun.Runtime.Tests;
 
 /// <summary>
 /// The leader election rules on a scripted Lease and a manual clock: connection errors are failed attempts,

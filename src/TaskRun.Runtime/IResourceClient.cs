@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 
-namespace TaskRun.Controller.Runtime;
+namespace TaskRun.Runtime;
 
 /// <summary>A list and its resourceVersion, the point a watch continues from.</summary>
 public sealed record ResourceList<T>(IReadOnlyList<T> Items, string ResourceVersion);

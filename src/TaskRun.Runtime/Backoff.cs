@@ -1,4 +1,4 @@
-namespace TaskRun.Controller.Runtime;
+namespace TaskRun.Runtime;
 
 /// <summary>Exponential backoff with jitter: min(max, base·2^k), then a random share of it (equal jitter).</summary>
 public static class Backoff

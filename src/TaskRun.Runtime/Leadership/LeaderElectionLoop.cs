@@ -1,7 +1,8 @@
 using k8s.Autorest;
 using k8s.LeaderElection;
+using Microsoft.Extensions.Logging;
 
-namespace TaskRun.Controller.Hosting;
+namespace TaskRun.Runtime.Leadership;
 
 /// <summary>
 /// Acquires and renews the leader Lease the way client-go does, over the client library's Lease lock. The

@@ -1,4 +1,4 @@
-namespace TaskRun.Controller.Reconciliation;
+namespace TaskRun.Runtime;
 
 /// <summary>What a reconcile asks of the queue: nothing more, or another look after a delay. Errors are thrown.</summary>
 public sealed record ReconcileResult(TimeSpan? RequeueAfter)

@@ -1,7 +1,8 @@
 using k8s;
 using k8s.LeaderElection.ResourceLock;
+using Microsoft.Extensions.Logging;
 
-namespace TaskRun.Controller.Hosting;
+namespace TaskRun.Runtime.Leadership;
 
 /// <summary>
 /// Runs work only while this replica holds the Lease. A standby waits through any API server outage; a leader
@@ -15,7 +16,7 @@ public sealed class LeaderElection(
     IKubernetes client,
     string leaseNamespace,
     LeaderElectionSettings settings,
-    ControllerMetrics metrics,
+    ILeaderMetrics metrics,
     ILogger<LeaderElection> logger)
 {
     public string Identity { get; } = settings.Identity ?? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
@@ -58,7 +59,7 @@ public sealed class LeaderElection(
             return await hold;
         }
 
-        logger.LogError(running.Exception, "the controller's work ended while leading; giving up the lease");
+        logger.LogError(running.Exception, "the work ended while leading; giving up the lease");
         await holding.CancelAsync();
         await hold;
         return LeaderElectionLoop.HoldEnd.Stopped;
@@ -83,4 +84,10 @@ public sealed class LeaderElection(
                 leaseNamespace, settings.LeaseName, e.Message);
         }
     }
+}
+
+/// <summary>What leader election reports; the host maps it to Prometheus (leader_election_master_status).</summary>
+public interface ILeaderMetrics
+{
+    void SetLeader(bool isLeader);
 }

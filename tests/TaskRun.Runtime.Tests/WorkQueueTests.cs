@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using Xunit;
 
-namespace TaskRun.Controller.Tests.Runtime;
+namespace TaskRun.Runtime.Tests;
 
 public sealed class WorkQueueTests : IDisposable
 {

@@ -1,10 +1,8 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
-namespace TaskRun.Controller.Runtime;
+namespace TaskRun.Runtime;
 
 /// <summary>
 /// List+watch for one kind into an <see cref="ObjectCache{T}"/>, telling handlers about every change.
@@ -47,6 +45,12 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
     /// <summary>Raised when the server answers a watch with 410 Gone (before the re-list).</summary>
     public event Action? Expired;
 
+    /// <summary>
+    /// Raised when a list or watch failed, with the delay before the next try (zero: at once). A 410 Gone is
+    /// not a failure (see <see cref="Expired"/>); the informer logs every failure itself.
+    /// </summary>
+    public event Action<Exception, TimeSpan>? Failed;
+
     /// <summary>Completes once the first list is in the cache.</summary>
     public Task Synced => synced.Task;
 
@@ -70,6 +74,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
                 failures++;
                 var delay = Backoff.Delay(options.RetryBaseDelay, options.RetryMaxDelay, failures - 1, random);
                 logger.LogWarning(e, "{Kind} list/watch failed ({Failures} in a row); retrying in {Delay}", client.Kind, failures, delay);
+                Failed?.Invoke(e, delay);
                 await Task.Delay(delay, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
@@ -109,12 +114,13 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         while (!cancellationToken.IsCancellationRequested)
         {
             Exception? streamError = null;
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var idleLimit = TimeSpan.FromSeconds(options.WatchTimeoutSeconds) + options.IdleGrace;
-            idle.CancelAfter(idleLimit);
+            // On the injected clock, so tests can let a silent watch time out without waiting.
+            using var idle = new CancellationTokenSource(idleLimit, time);
+            using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
             try
             {
-                await foreach (var (type, obj) in client.WatchAsync(resourceVersion, options.WatchTimeoutSeconds, e => streamError ??= e, idle.Token))
+                await foreach (var (type, obj) in client.WatchAsync(resourceVersion, options.WatchTimeoutSeconds, e => streamError ??= e, watching.Token))
                 {
                     idle.CancelAfter(idleLimit);
                     failures = 0;
@@ -128,9 +134,10 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 logger.LogWarning("{Kind} watch was silent for {IdleLimit}; reopening it", client.Kind, idleLimit);
+                Failed?.Invoke(new TimeoutException($"the {client.Kind} watch sent nothing for {idleLimit}"), TimeSpan.Zero);
                 continue;
             }
-            catch (Exception e) when (IsGone(e))
+            catch (Exception e) when (WatchErrors.IsGone(e))
             {
                 streamError = e;
             }
@@ -140,13 +147,14 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
                 failures++;
                 var delay = Backoff.Delay(options.RetryBaseDelay, options.RetryMaxDelay, failures - 1, random);
                 logger.LogWarning(e, "{Kind} watch broke; reopening from resourceVersion {ResourceVersion} in {Delay}", client.Kind, resourceVersion, delay);
+                Failed?.Invoke(e, delay);
                 await Task.Delay(delay, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 continue;
             }
 
             if (streamError is not null)
             {
-                if (IsGone(streamError))
+                if (WatchErrors.IsGone(streamError))
                 {
                     logger.LogInformation("{Kind} watch expired (410 Gone); re-listing", client.Kind);
                     Expired?.Invoke();
@@ -154,15 +162,13 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
                 else
                 {
                     logger.LogWarning(streamError, "{Kind} watch reported an error; re-listing so no event is lost", client.Kind);
+                    Failed?.Invoke(streamError, TimeSpan.Zero);
                 }
 
                 return;
             }
         }
     }
-
-    private static bool IsGone(Exception error) =>
-        error is KubernetesException { Status.Code: (int)HttpStatusCode.Gone } or HttpOperationException { Response.StatusCode: HttpStatusCode.Gone };
 
     private void Apply(WatchEventType type, T obj)
     {

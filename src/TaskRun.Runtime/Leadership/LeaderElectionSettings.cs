@@ -1,12 +1,12 @@
-namespace TaskRun.Controller.Hosting;
+namespace TaskRun.Runtime.Leadership;
 
-/// <summary>The leader Lease: one active controller, a standby ready to take over.</summary>
+/// <summary>The leader Lease: one active replica, a standby ready to take over.</summary>
 public sealed class LeaderElectionSettings
 {
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Name of the Lease in the controller's (system) namespace.</summary>
-    public string LeaseName { get; set; } = "taskrun-controller-leader";
+    /// <summary>Name of the Lease in the process's (system) namespace; the host sets its default.</summary>
+    public string LeaseName { get; set; } = "";
 
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -19,6 +19,11 @@ public sealed class LeaderElectionSettings
 
     public void Validate()
     {
+        if (string.IsNullOrWhiteSpace(LeaseName))
+        {
+            throw new InvalidOperationException("LeaderElection:LeaseName must name the Lease");
+        }
+
         if (!(RetryPeriod > TimeSpan.Zero && RetryPeriod < RenewDeadline && RenewDeadline < LeaseDuration))
         {
             throw new InvalidOperationException(
