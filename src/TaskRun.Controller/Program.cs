@@ -1,16 +1,26 @@
 using k8s;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Serilog;
 using TaskRun.Controller;
 using TaskRun.Controller.Hosting;
 using TaskRun.Core.Config;
 using TaskRun.Core.Observability;
+using TaskRun.Runtime;
 using TaskRun.Runtime.Leadership;
 
 // Wiring only: settings are validated before anything starts.
 var builder = WebApplication.CreateSlimBuilder(args);
-var settings = builder.Configuration.GetSection(ControllerSettings.Section).Get<ControllerSettings>() ?? new ControllerSettings();
-settings.Validate();
+var section = builder.Configuration.GetSection(ControllerSettings.Section);
+builder.Services.AddOptions<ControllerSettings>().Bind(section).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ControllerSettings>, ControllerSettingsValidator>();
+// The metrics URL and the lease are needed while wiring, before the host starts: the same settings, checked here too.
+var settings = section.Get<ControllerSettings>() ?? new ControllerSettings();
+if (new ControllerSettingsValidator().Validate(null, settings) is { Failed: true } invalid)
+{
+    await Console.Error.WriteLineAsync("taskrun-controller: invalid settings:\n  " + string.Join("\n  ", invalid.Failures));
+    return 2;
+}
 
 builder.Services.AddSerilog(logging => logging
     .MinimumLevel.Information()
@@ -21,10 +31,8 @@ builder.Services.AddSerilog(logging => logging
     .Enrich.WithProperty("app", "taskrun-controller")
     .WriteTo.Console(new TaskRun.Core.Observability.JsonLogFormatter()));
 builder.WebHost.UseUrls(settings.MetricsUrl);
-builder.Services.Configure<ControllerSettings>(builder.Configuration.GetSection(ControllerSettings.Section));
-builder.Services.AddSingleton<IKubernetes>(sp => new Kubernetes(string.IsNullOrEmpty(settings.Kubeconfig)
-    ? KubernetesClientConfiguration.InClusterConfig()
-    : KubernetesClientConfiguration.BuildConfigFromConfigFile(settings.Kubeconfig), new RestClientMetricsHandler(sp.GetRequiredService<ControllerMetrics>())));
+builder.Services.AddSingleton<IKubernetes>(sp => KubernetesClientFactory.Create(settings.Kubeconfig,
+    "set Controller:Kubeconfig or KUBECONFIG, or run the controller in a cluster", new RestClientMetricsHandler(sp.GetRequiredService<ControllerMetrics>())));
 // The .NET runtime's meters and event counters, as prometheus-net exports them, break Prometheus' naming rules
 // (gauges named *_count and *_total: `promtool check metrics`); the process and GC collectors stay.
 Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true });
@@ -54,4 +62,5 @@ app.MapGet("/readyz", (ControllerService controller, ControllerConfigSource conf
     : config.BlockedReason is { } blocked ? Results.Text($"not ready: {blocked}", statusCode: StatusCodes.Status503ServiceUnavailable)
     : Results.Text("ok"));
 app.MapMetrics();
-app.Run();
+await app.RunAsync();
+return 0;

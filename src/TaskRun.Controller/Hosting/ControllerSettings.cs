@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using TaskRun.Runtime.Leadership;
 
 namespace TaskRun.Controller.Hosting;
@@ -43,36 +44,61 @@ public sealed class ControllerSettings
         ? $"http://[{MetricsBindAddress}]:{MetricsPort}"
         : $"http://{MetricsBindAddress}:{MetricsPort}";
 
-    /// <summary>A kubeconfig file; empty uses the in-cluster service account.</summary>
+    /// <summary>A kubeconfig file; none means $KUBECONFIG, else the in-cluster service account.</summary>
     public string? Kubeconfig { get; set; }
 
     public LeaderElectionSettings LeaderElection { get; set; } = new() { LeaseName = "taskrun-controller-leader" };
+}
 
-    public void Validate()
+/// <summary>Checks the settings when the host starts (ValidateOnStart): every problem at once, before anything runs.</summary>
+public sealed class ControllerSettingsValidator : IValidateOptions<ControllerSettings>
+{
+    public ValidateOptionsResult Validate(string? name, ControllerSettings options)
     {
-        LeaderElection.Validate();
-        if (Workers is < 1 or > 256)
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        try
         {
-            throw new InvalidOperationException($"Controller:Workers is {Workers}; it must be between 1 and 256");
+            options.LeaderElection.Validate();
+        }
+        catch (InvalidOperationException e)
+        {
+            errors.Add($"Controller:{e.Message}");
         }
 
-        foreach (var ns in Namespaces() ?? [])
+        if (options.Workers is < 1 or > 256)
+        {
+            errors.Add($"Controller:Workers is {options.Workers}; it must be between 1 and 256");
+        }
+
+        foreach (var ns in options.Namespaces() ?? [])
         {
             if (!Core.Validation.KubernetesNames.IsDns1123Label(ns))
             {
-                throw new InvalidOperationException($"Controller:WatchNamespaces holds \"{ns}\", which is not a namespace name (a DNS-1123 label); give a comma-separated list such as team-a,team-b");
+                errors.Add($"Controller:WatchNamespaces holds \"{ns}\", which is not a namespace name (a DNS-1123 label); give a comma-separated list such as team-a,team-b");
             }
         }
 
-        if (MetricsPort is < 1 or > 65535)
+        if (string.IsNullOrWhiteSpace(options.SystemNamespace))
         {
-            throw new InvalidOperationException($"Controller:MetricsPort is {MetricsPort}; it must be a TCP port");
+            errors.Add("Controller:SystemNamespace is required (it holds the config ConfigMap and the leader Lease)");
         }
 
-        if (!System.Net.IPAddress.TryParse(MetricsBindAddress, out _))
+        if (options.MetricsPort is < 1 or > 65535)
         {
-            throw new InvalidOperationException(
-                $"Controller:MetricsBindAddress is \"{MetricsBindAddress}\"; it must be an IP address such as 0.0.0.0 (every interface), 127.0.0.1 or ::");
+            errors.Add($"Controller:MetricsPort is {options.MetricsPort}; it must be a TCP port");
         }
+
+        if (!System.Net.IPAddress.TryParse(options.MetricsBindAddress, out _))
+        {
+            errors.Add($"Controller:MetricsBindAddress is \"{options.MetricsBindAddress}\"; it must be an IP address such as 0.0.0.0 (every interface), 127.0.0.1 or ::");
+        }
+
+        if (options.Kubeconfig is { Length: > 0 } kubeconfig && !File.Exists(kubeconfig))
+        {
+            errors.Add($"Controller:Kubeconfig \"{kubeconfig}\" does not exist");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -10,6 +10,7 @@ using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 using TaskRun.Core.Observability;
+using TaskRun.Runtime;
 using TaskRun.Webhook.Admission;
 using TaskRun.Webhook.Config;
 using TaskRun.Webhook.Conversion;
@@ -59,7 +60,7 @@ internal static class WebhookHost
             throw new OptionsValidationException(WebhookOptions.Section, typeof(WebhookOptions), validation.Failures);
         }
 
-        builder.Services.AddOptions<WebhookOptions>().Bind(section);
+        builder.Services.AddOptions<WebhookOptions>().Bind(section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
         AddLogging(builder);
         AddTracing(builder, options);
@@ -210,29 +211,6 @@ internal static class WebhookHost
     private static bool IsProbeOrMetrics(PathString path) =>
         path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
 
-    private static Kubernetes CreateKubernetesClient(WebhookOptions options)
-    {
-        var path = options.Kubeconfig;
-        if (string.IsNullOrEmpty(path))
-        {
-            path = Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-        }
-
-        KubernetesClientConfiguration configuration;
-        if (!string.IsNullOrEmpty(path))
-        {
-            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
-        }
-        else if (KubernetesClientConfiguration.IsInCluster())
-        {
-            configuration = KubernetesClientConfiguration.InClusterConfig();
-        }
-        else
-        {
-            throw new InvalidOperationException(
-                "the webhook watches the controller config through the API but has no credentials: set Webhook:Kubeconfig or KUBECONFIG, run it in a cluster, or set Webhook:WatchConfig=false to use the built-in defaults");
-        }
-
-        return new Kubernetes(configuration);
-    }
+    private static Kubernetes CreateKubernetesClient(WebhookOptions options) => KubernetesClientFactory.Create(options.Kubeconfig,
+        "set Webhook:Kubeconfig or KUBECONFIG, run the webhook in a cluster, or set Webhook:WatchConfig=false to use the built-in defaults");
 }
