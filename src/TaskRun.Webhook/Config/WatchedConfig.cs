@@ -7,36 +7,6 @@ using TaskRun.Webhook.Observability;
 
 namespace TaskRun.Webhook.Config;
 
-/// <summary>The controller config the handlers use now, and the validation policy derived from it.</summary>
-internal interface ILiveConfig
-{
-    ControllerConfig Current { get; }
-
-    ValidationPolicy Policy { get; }
-
-    ConfigOrigin Origin { get; }
-
-    /// <summary>The namespace whose <c>taskrun-controller-config</c> is the config (the system namespace).</summary>
-    string Namespace { get; }
-
-    /// <summary>Why the stored config is invalid with no good one known (TaskRun admission fails closed), or null.</summary>
-    string? BlockedReason => null;
-}
-
-/// <summary>The built-in defaults, never changing: the webhook with <c>WatchConfig</c> off.</summary>
-internal sealed class StaticConfig(string configNamespace) : ILiveConfig
-{
-    public ControllerConfig Current => ControllerConfig.Default;
-
-    public ValidationPolicy Policy { get; } = PolicyOf(ControllerConfig.Default);
-
-    public ConfigOrigin Origin => ConfigOrigin.BuiltInDefaults;
-
-    public string Namespace => configNamespace;
-
-    public static ValidationPolicy PolicyOf(ControllerConfig config) => ValidationPolicy.From(config);
-}
-
 /// <summary>
 /// Runs a <see cref="ControllerConfigSource"/> for the webhook: the limits and policies follow the ConfigMap
 /// with no restart; the <see cref="ConfigReporter"/> logs, counts and reports every change as the controller's does.
