@@ -11,12 +11,12 @@ using TaskRun.Runtime.Leadership;
 
 // Wiring only: settings are validated before anything starts.
 var builder = WebApplication.CreateSlimBuilder(args);
-var section = builder.Configuration.GetSection(ControllerSettings.Section);
-builder.Services.AddOptions<ControllerSettings>().Bind(section).ValidateOnStart();
-builder.Services.AddSingleton<IValidateOptions<ControllerSettings>, ControllerSettingsValidator>();
+var section = builder.Configuration.GetSection(ControllerProcessOptions.Section);
+builder.Services.AddOptions<ControllerProcessOptions>().Bind(section).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ControllerProcessOptions>, ControllerProcessOptionsValidator>();
 // The metrics URL and the lease are needed while wiring, before the host starts: the same settings, checked here too.
-var settings = section.Get<ControllerSettings>() ?? new ControllerSettings();
-if (new ControllerSettingsValidator().Validate(null, settings) is { Failed: true } invalid)
+var settings = section.Get<ControllerProcessOptions>() ?? new ControllerProcessOptions();
+if (new ControllerProcessOptionsValidator().Validate(null, settings) is { Failed: true } invalid)
 {
     await Console.Error.WriteLineAsync("taskrun-controller: invalid settings:\n  " + string.Join("\n  ", invalid.Failures));
     return 2;

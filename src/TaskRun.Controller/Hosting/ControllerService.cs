@@ -13,7 +13,7 @@ namespace TaskRun.Controller.Hosting;
 /// </summary>
 public sealed class ControllerService(
     IKubernetes client,
-    IOptions<ControllerSettings> settings,
+    IOptions<ControllerProcessOptions> settings,
     ControllerConfigSource config,
     LeaderElection leaderElection,
     ControllerMetrics metrics,
@@ -63,7 +63,7 @@ public sealed class ControllerService(
     {
         using var controller = new TaskRunController(
             client,
-            new ControllerOptions
+            new TaskRunControllerOptions
             {
                 Workers = workers,
                 WatchNamespace = watchNamespace,

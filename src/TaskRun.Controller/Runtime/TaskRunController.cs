@@ -18,7 +18,7 @@ namespace TaskRun.Controller.Runtime;
 /// </summary>
 public sealed class TaskRunController : IDisposable
 {
-    private readonly ControllerOptions options;
+    private readonly TaskRunControllerOptions options;
     private readonly ControllerMetrics metrics;
     private readonly ILogger logger;
     private readonly WorkQueue<ObjectKey> queue;
@@ -30,7 +30,7 @@ public sealed class TaskRunController : IDisposable
 
     public TaskRunController(
         IKubernetes client,
-        ControllerOptions options,
+        TaskRunControllerOptions options,
         Func<ControllerConfig> config,
         ControllerMetrics metrics,
         TimeProvider time,
@@ -193,27 +193,4 @@ public sealed class TaskRunController : IDisposable
             queue.Add(new ObjectKey(child!.Metadata.NamespaceProperty, owner.Name));
         }
     }
-}
-
-public sealed record ControllerOptions
-{
-    /// <summary>
-    /// Concurrent reconciles. A reconcile spends nearly all its time waiting on the API server, so more
-    /// workers than cores pay off; 8 keeps a 2-core controller busy without flooding the API server.
-    /// </summary>
-    public int Workers { get; init; } = 8;
-
-    /// <summary>Null watches every namespace.</summary>
-    public string? WatchNamespace { get; init; }
-
-    public InformerOptions Informer { get; init; } = new();
-
-    public WorkQueueOptions Queue { get; init; } = WorkQueueOptions.Default;
-
-    public TimeSpan PhaseReportInterval { get; init; } = TimeSpan.FromSeconds(10);
-
-    public QueueKickerOptions QueueKicker { get; init; } = new();
-
-    /// <summary>Why the config fails closed (no new runs, no status changes except cleanup), or null. Null: never.</summary>
-    public Func<string?> ConfigBlocked { get; init; } = () => null;
 }

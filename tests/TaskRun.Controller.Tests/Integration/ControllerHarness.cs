@@ -30,7 +30,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
         LiveConfig = liveConfig ? ControllerConfigWatch.Create(Client, watchNamespace, Metrics, NullLoggerFactory.Instance) : null;
         Controller = new TaskRunController(
             Client,
-            new ControllerOptions { WatchNamespace = watchNamespace, Informer = new InformerOptions { WatchTimeoutSeconds = watchTimeoutSeconds } },
+            new TaskRunControllerOptions { WatchNamespace = watchNamespace, Informer = new InformerOptions { WatchTimeoutSeconds = watchTimeoutSeconds } },
             () => LiveConfig?.Current ?? Config,
             Metrics,
             TimeProvider.System,

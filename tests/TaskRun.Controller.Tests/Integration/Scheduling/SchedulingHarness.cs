@@ -18,7 +18,7 @@ internal sealed class SchedulingHarness : IAsyncDisposable
         Registry = Prometheus.Metrics.NewCustomRegistry();
         Metrics = new ControllerMetrics(Registry);
         LiveConfig = ControllerConfigWatch.Create(Client, SchedulingCluster.SystemNamespace, Metrics, NullLoggerFactory.Instance);
-        Controller = new TaskRunController(Client, new ControllerOptions { WatchNamespace = null }, () => LiveConfig.Current, Metrics, TimeProvider.System, NullLoggerFactory.Instance);
+        Controller = new TaskRunController(Client, new TaskRunControllerOptions { WatchNamespace = null }, () => LiveConfig.Current, Metrics, TimeProvider.System, NullLoggerFactory.Instance);
         LiveConfig.Changed += (_, _) => Controller.ConfigChanged();
         run = new BackgroundRun(stop => Task.WhenAll(LiveConfig.RunAsync(stop), Task.Run(async () =>
         {
