@@ -62,7 +62,8 @@ public sealed class ObjectCache<T> where T : IKubernetesObject<V1ObjectMeta>
         !long.TryParse(current.Metadata.ResourceVersion, out var have) ||
         next > have;
 
-    internal bool Remove(ObjectKey key, out T? removed) => objects.TryRemove(key, out removed);
+    /// <summary>Takes the object out (the informer does on a delete; tests do to stand in for a watch).</summary>
+    public bool Remove(ObjectKey key, out T? removed) => objects.TryRemove(key, out removed);
 
     internal IReadOnlyCollection<ObjectKey> Keys => objects.Keys.ToList();
 }
