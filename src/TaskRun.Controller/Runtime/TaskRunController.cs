@@ -19,7 +19,6 @@ namespace TaskRun.Controller.Runtime;
 public sealed class TaskRunController : IDisposable
 {
     private readonly TaskRunControllerOptions options;
-    private readonly ControllerMetrics metrics;
     private readonly ILogger logger;
     private readonly WorkQueue<ObjectKey> queue;
     private readonly ControllerLoop<ObjectKey> loop;
@@ -38,7 +37,7 @@ public sealed class TaskRunController : IDisposable
     {
         ArgumentNullException.ThrowIfNull(loggers);
         this.options = options ?? throw new ArgumentNullException(nameof(options));
-        this.metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
+        ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(time);
         logger = loggers.CreateLogger<TaskRunController>();
         var random = new Random();
