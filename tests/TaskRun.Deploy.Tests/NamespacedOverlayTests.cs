@@ -50,6 +50,11 @@ public sealed class NamespacedOverlayTests(KubernetesFixture fixture)
         var applied = await fixture.KubectlWithInputAsync(list.ToJsonString(), "apply", "-f", "-");
         Assert.True(applied.Succeeded, applied.ToString());
         var user = ServiceAccountIdentity.UserName("orchestrator", Confined);
+        // The API server's authorizer learns new Roles through a watch: wait until the bindings are in force.
+        await Eventually.HoldsAsync(() => ServiceAccountIdentity.CanAsync(fixture.Client, user, "watch", "", "configmaps", "orchestrator"),
+            "the applied RoleBindings in force");
+        await Eventually.HoldsAsync(() => ServiceAccountIdentity.CanAsync(fixture.Client, user, "create", "batch", "jobs", "team-a"),
+            "the applied RoleBindings in force");
 
         foreach (var (verb, group, resource) in new[] { ("create", "batch", "jobs"), ("delete", "", "configmaps"), ("watch", "orchestrator.io", "taskruns"), ("create", "", "persistentvolumeclaims") })
         {
