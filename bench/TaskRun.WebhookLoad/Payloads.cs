@@ -8,8 +8,8 @@ internal sealed record Payload(string Name, byte[] Mutate, byte[] Validate, byte
 
 internal static class Payloads
 {
-    /// <summary>Three files, about 10 KB of TaskRun in all.</summary>
-    public static Payload Typical() => Build("typical (3 files, ~10 KB)", [3_000, 3_000, 3_000]);
+    /// <summary>Three files of 2,400 bytes (JSON escapes make them ~3.3 KB each): an AdmissionReview of about 11 KB.</summary>
+    public static Payload Typical() => Build("typical (3 files, ~11 KB review)", [2_400, 2_400, 2_400]);
 
     /// <summary>A 1 MiB-class file (1,000,000 bytes: under limits.maxFileBytes and the ConfigMap budget) and two small ones.</summary>
     public static Payload Large() => Build("large (1 MB file)", [1_000_000, 2_000, 2_000]);

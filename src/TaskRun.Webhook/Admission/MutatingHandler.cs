@@ -8,11 +8,11 @@ using TaskRun.Webhook.Patching;
 namespace TaskRun.Webhook.Admission;
 
 /// <summary>
-/// The defaulting webhook (/mutate): applies <see cref="TaskRunDefaulter"/> and answers with the RFC 6902 patch
-/// that turns the request's object into the defaulted one. The typed object is written out before and after
-/// defaulting in the same way and the two are diffed, then the patch is made valid for the raw object the API
-/// server will apply it to (a missing <c>metadata.labels</c> is added whole). Defaulting is idempotent, so a
-/// defaulted object gets no patch at all: re-applies change nothing and GitOps tools see no drift.
+/// The defaulting webhook (/mutate): applies <see cref="TaskRunDefaulter"/>, adds the controller's finalizer on
+/// create, and answers with the RFC 6902 patch that turns the request's object into the defaulted one, written
+/// from the values that changed (<see cref="DefaultingPatch"/>; a missing <c>metadata.labels</c> is added whole).
+/// Defaulting is idempotent, so a defaulted object gets no patch on update: re-applies change nothing and GitOps
+/// tools see no drift.
 /// </summary>
 internal sealed class MutatingHandler : IAdmissionHandler
 {
@@ -54,15 +54,50 @@ internal sealed class MutatingHandler : IAdmissionHandler
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
         }
 
-        var (operations, warnings) = DefaultAndDiff(request.Object!.Value, taskRun!, old);
+        var (patch, warnings) = DefaultAndPatch(request.Object!.Value, taskRun!, old, request.Operation == TaskRunObjects.Create);
         if (V1FieldPaths.SentAsV1(request))
         {
             warnings = [.. warnings.Select(V1FieldPaths.TranslateMessage)];
         }
 
-        return AdmissionOutcome.Allow(operations.Count == 0
+        return AdmissionOutcome.Allow(patch is null
             ? AdmissionResponse.Allow(uid, warnings)
-            : AdmissionResponse.AllowWithPatch(uid, JsonPatchDiff.ToUtf8Json(operations), warnings));
+            : AdmissionResponse.AllowWithPatch(uid, patch, warnings));
+    }
+
+    /// <summary>
+    /// Defaults <paramref name="taskRun"/> (read from <paramref name="raw"/> without its file contents), adds the
+    /// controller's finalizer on create, and returns the patch (null when nothing changed). The patch is written
+    /// straight from the values that changed (<see cref="DefaultingPatch"/>); a raw object without a
+    /// <c>metadata</c> or <c>spec</c> object, where parents must be added whole, is diffed instead.
+    /// </summary>
+    internal static (byte[]? Patch, IReadOnlyList<string> Warnings) DefaultAndPatch(JsonElement raw, V2TaskRun taskRun, V2TaskRun? old, bool create)
+    {
+        if (DefaultingPatch.Capture(raw, taskRun) is not { } before)
+        {
+            var (operations, diffWarnings) = DefaultAndDiff(raw, taskRun, old, create);
+            return (operations.Count == 0 ? null : JsonPatchDiff.ToUtf8Json(operations), diffWarnings);
+        }
+
+        var warnings = TaskRunDefaulter.Default(taskRun, old);
+        AddFinalizerOnCreate(taskRun, create);
+        return (before.Write(taskRun), warnings);
+    }
+
+    /// <summary>
+    /// The controller's finalizer, added at admission so that the controller does not spend an API write on it
+    /// for every new TaskRun. The controller still adds it when absent (an object created while the webhook was
+    /// bypassed). Only on create: an update that dropped it is the controller's or a user's deliberate change.
+    /// </summary>
+    private static void AddFinalizerOnCreate(V2TaskRun taskRun, bool create)
+    {
+        if (!create || taskRun.Metadata.Finalizers?.Contains(TaskRunApi.Finalizer) == true)
+        {
+            return;
+        }
+
+        taskRun.Metadata.Finalizers ??= [];
+        taskRun.Metadata.Finalizers.Add(TaskRunApi.Finalizer);
     }
 
     /// <summary>
@@ -72,7 +107,7 @@ internal sealed class MutatingHandler : IAdmissionHandler
     /// a 1 KiB one. Should a patch ever need a content (a marker in an operation) or defaulting change one, the
     /// diff is redone on the whole object.
     /// </summary>
-    private static (List<JsonPatchOperation> Operations, IReadOnlyList<string> Warnings) DefaultAndDiff(JsonElement raw, V2TaskRun taskRun, V2TaskRun? old)
+    internal static (List<JsonPatchOperation> Operations, IReadOnlyList<string> Warnings) DefaultAndDiff(JsonElement raw, V2TaskRun taskRun, V2TaskRun? old, bool create)
     {
         var files = taskRun.Spec?.Files ?? [];
         for (var i = 0; i < files.Count; i++)
@@ -85,6 +120,7 @@ internal sealed class MutatingHandler : IAdmissionHandler
 
         var before = KubeJson.ToNode(taskRun);
         var warnings = TaskRunDefaulter.Default(taskRun, old);
+        AddFinalizerOnCreate(taskRun, create);
         var after = KubeJson.ToNode(taskRun);
         var contentsKept = files.Select((file, i) => file is null || file.Content == Marker(i)).All(kept => kept);
         var operations = JsonPatchDiff.CreateForRaw(raw, before, after);
@@ -96,6 +132,7 @@ internal sealed class MutatingHandler : IAdmissionHandler
         var whole = KubeJson.Deserialize<V2TaskRun>(raw)!;
         var wholeBefore = KubeJson.ToNode(whole);
         warnings = TaskRunDefaulter.Default(whole, old);
+        AddFinalizerOnCreate(whole, create);
         return (JsonPatchDiff.CreateForRaw(raw, wholeBefore, KubeJson.ToNode(whole)), warnings);
     }
 

@@ -166,6 +166,9 @@ internal static class WebhookHost
         app.MapMetrics("/metrics", app.Services.GetRequiredService<WebhookMetrics>().Registry);
     }
 
+    /// <summary>A Serilog level above Fatal: nothing of a category set to it is enabled.</summary>
+    private const LogEventLevel Off = LogEventLevel.Fatal + 1;
+
     /// <summary>JSON lines on stdout in the controller's format (<see cref="TaskRun.Core.Observability.JsonLogFormatter"/>), buffered (see <see cref="BufferedConsoleSink"/>).</summary>
     private static void AddLogging(WebApplicationBuilder builder)
     {
@@ -174,6 +177,10 @@ internal static class WebhookHost
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            // ASP.NET Core starts an Activity and a logging scope for every request while this category is enabled
+            // at any level, spans nobody exports (ours are made only when an exporter listens). Unhandled request
+            // errors are still logged, by Kestrel's own category.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", Off)
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()

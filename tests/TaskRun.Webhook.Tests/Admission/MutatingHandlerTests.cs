@@ -28,7 +28,7 @@ public sealed class MutatingHandlerTests
         Assert.Equal("JSONPatch", response.PatchType);
         Assert.Equal(AdmissionOutcome.Patched, outcome.Result);
         Assert.Equal(
-            """[{"op":"add","path":"/metadata/labels/priority","value":"medium"},{"op":"add","path":"/spec/priority","value":"medium"},{"op":"add","path":"/spec/retry","value":{"attempt":1}}]""",
+            """[{"op":"add","path":"/metadata/finalizers","value":["taskrun.orchestrator.io/cleanup"]},{"op":"add","path":"/metadata/labels/priority","value":"medium"},{"op":"add","path":"/spec/priority","value":"medium"},{"op":"add","path":"/spec/retry","value":{"attempt":1}}]""",
             Encoding.UTF8.GetString(response.Patch!));
         // The request came as v1 (requestKind), so the warning names the v1 field.
         Assert.Equal(["spec.markdownFiles[0].fileType: not set; inferred \"task\" from the file name \"task.md\""], response.Warnings);
@@ -58,7 +58,7 @@ public sealed class MutatingHandlerTests
         var response = handler.Admit(request).Response;
 
         Assert.Equal("62be5cac-71d1-48df-ba53-a07e17ed8ba0", response.Uid);
-        var patched = AssertPatchDefaultsTheRawObject(request.Object!.Value, response.Patch!);
+        var patched = AssertPatchDefaultsTheRawObject(request.Object!.Value, response.Patch!, create: false);
         Assert.Equal("yes", (string?)patched["metadata"]!["labels"]!["defaulted"]);
         Assert.Equal("1002", (string?)patched["metadata"]!["labels"]!["task-id"]);
     }
@@ -93,7 +93,7 @@ public sealed class MutatingHandlerTests
     }
 
     [Fact]
-    public void The_seed_example_is_already_complete_and_gets_no_patch()
+    public void The_seed_example_is_already_complete_and_gets_only_the_finalizer()
     {
         var taskRun = Reviews.MinimalTaskRun();
         taskRun["metadata"]!["labels"] = new JsonObject { ["task-id"] = "1001", ["service"] = "auth-service", ["priority"] = "high" };
@@ -103,8 +103,45 @@ public sealed class MutatingHandlerTests
 
         var response = handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response;
 
-        Assert.Null(response.Patch);
+        Assert.Equal("""[{"op":"add","path":"/metadata/finalizers","value":["taskrun.orchestrator.io/cleanup"]}]""", Encoding.UTF8.GetString(response.Patch!));
         Assert.Null(response.Warnings);
+    }
+
+    [Fact]
+    public void Create_adds_the_controllers_finalizer_after_any_others()
+    {
+        var taskRun = Reviews.MinimalTaskRun();
+        taskRun["metadata"]!["finalizers"] = new JsonArray("example.com/keep");
+
+        var response = handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response;
+
+        var patched = PatchOracle.Apply(taskRun, response.Patch!);
+        Assert.Equal("""["example.com/keep","taskrun.orchestrator.io/cleanup"]""", patched["metadata"]!["finalizers"]!.ToJsonString());
+        Assert.Contains("""{"op":"add","path":"/metadata/finalizers/1","value":"taskrun.orchestrator.io/cleanup"}""", Encoding.UTF8.GetString(response.Patch!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_with_the_finalizer_already_there_does_not_add_it_twice()
+    {
+        var taskRun = Reviews.MinimalTaskRun();
+        taskRun["metadata"]!["finalizers"] = new JsonArray(TaskRunApi.Finalizer);
+
+        var response = handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response;
+
+        Assert.DoesNotContain("finalizers", Encoding.UTF8.GetString(response.Patch!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_update_without_the_finalizer_does_not_get_it_back()
+    {
+        // Removing it is the controller's last step before deletion completes, or a user's deliberate edit.
+        var raw = Reviews.MinimalTaskRun();
+        var defaulted = PatchOracle.Apply(raw, handler.Admit(Reviews.TaskRunRequest("CREATE", raw)).Response.Patch!);
+        defaulted["metadata"]!.AsObject().Remove("finalizers");
+
+        var response = handler.Admit(Reviews.TaskRunRequest("UPDATE", defaulted, defaulted)).Response;
+
+        Assert.Null(response.Patch);
     }
 
     [Fact]
@@ -190,6 +227,7 @@ public sealed class MutatingHandlerTests
 
             var expected = KubeJson.Deserialize<V2TaskRun>(raw.ToJsonString())!;
             TaskRunDefaulter.Default(expected);
+            WithFinalizer(expected);
             Assert.Equal(KubeJson.Serialize(expected), KubeJson.Serialize(KubeJson.Deserialize<V2TaskRun>(patched.ToJsonString())));
             Assert.Equal(raw["unknownTopLevel"]?.ToJsonString(), patched["unknownTopLevel"]?.ToJsonString());
 
@@ -198,14 +236,30 @@ public sealed class MutatingHandlerTests
         }, iter: 500, print: raw => raw.ToJsonString());
     }
 
-    private static JsonObject AssertPatchDefaultsTheRawObject(JsonElement raw, byte[] patch)
+    /// <summary>The patched object reads as the defaulted one, with the controller's finalizer when <paramref name="create"/>.</summary>
+    private static JsonObject AssertPatchDefaultsTheRawObject(JsonElement raw, byte[] patch, bool create = true)
     {
         var rawNode = JsonNode.Parse(raw.GetRawText())!.AsObject();
         var patched = PatchOracle.Apply(rawNode, patch).AsObject();
         var expected = KubeJson.Deserialize<V2TaskRun>(raw)!;
         TaskRunDefaulter.Default(expected);
+        if (create)
+        {
+            WithFinalizer(expected);
+        }
+
         Assert.Equal(KubeJson.Serialize(expected), KubeJson.Serialize(KubeJson.Deserialize<V2TaskRun>(patched.ToJsonString())));
         return patched;
+    }
+
+    /// <summary>What create adds after defaulting: the controller's finalizer, when absent.</summary>
+    private static void WithFinalizer(V2TaskRun taskRun)
+    {
+        if (taskRun.Metadata.Finalizers?.Contains(TaskRunApi.Finalizer) != true)
+        {
+            taskRun.Metadata.Finalizers ??= [];
+            taskRun.Metadata.Finalizers.Add(TaskRunApi.Finalizer);
+        }
     }
 
     /// <summary>Raw TaskRuns the way clients send them: any optional part present, absent or null.</summary>

@@ -38,7 +38,7 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         ca.WriteServingPair(directory.Path);
-        webhook = await InProcessWebhook.StartAsync(directory.Path, ["--Serilog:MinimumLevel:Default=Information"],
+        webhook = await InProcessWebhook.StartAsync(directory.Path, ["--Serilog:MinimumLevel:Default=Debug"],
             builder => builder.Services.AddSingleton<ILogEventSink>(logs));
     }
 
@@ -54,7 +54,8 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
         await LoggedAsync(e => Property(e, "Uid") == validateUid);
 
         var mutated = Assert.Single(logs.Events, e => Property(e, "Uid") == mutateUid);
-        Assert.Equal(LogEventLevel.Information, mutated.Level);
+        // The steady state (allowed, patched) is logged at Debug, a denial at Information.
+        Assert.Equal(LogEventLevel.Debug, mutated.Level);
         Assert.Equal("mutate", Property(mutated, "Endpoint"));
         Assert.Equal("CREATE", Property(mutated, "Operation"));
         Assert.Equal("orchestrator.io/v1/TaskRun", Property(mutated, "Kind"));
@@ -64,6 +65,7 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
 
         var denied = Assert.Single(logs.Events, e => Property(e, "Uid") == validateUid);
         Assert.Equal("denied", Property(denied, "Decision"));
+        Assert.Equal(LogEventLevel.Information, denied.Level);
         Assert.Contains("spec.serviceName", Property(denied, "Reason"), StringComparison.Ordinal);
 
         var span = Assert.Single(spans, s => (string?)s.GetTagItem("k8s.admission.uid") == mutateUid);
