@@ -53,6 +53,27 @@ internal sealed class ConversionHandler(WebhookMetrics metrics)
         return (new ConversionResponse { Uid = uid, ConvertedObjects = converted, Result = Admission.ApiStatus.Succeeded() }, true);
     }
 
+    /// <summary>
+    /// The whole answer to a common review (v1 to v2, or already in the desired version) written from the request's
+    /// bytes (<see cref="RawConversion"/>), counted like <see cref="Convert"/> counts; false when
+    /// <see cref="Convert"/> must answer and nothing was counted.
+    /// </summary>
+    public bool TryConvertRaw(ReadOnlySpan<byte> body, Utf8JsonWriter writer, out RawConversion.Converted converted)
+    {
+        if (!RawConversion.TryWrite(body, writer, out converted))
+        {
+            return false;
+        }
+
+        var from = converted.DesiredApiVersion == TaskRunApi.V2ApiVersion ? TaskRunApi.V1ApiVersion : null;
+        for (var i = 0; i < converted.Objects; i++)
+        {
+            metrics.Conversions.WithLabels(Direction(i < converted.FromV1 ? from : converted.DesiredApiVersion, converted.DesiredApiVersion), "converted").Inc();
+        }
+
+        return true;
+    }
+
     private (ConversionResponse, bool) Failed(string uid, string message)
     {
         metrics.Conversions.WithLabels("unknown", "failed").Inc();

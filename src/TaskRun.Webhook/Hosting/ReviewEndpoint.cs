@@ -157,6 +157,26 @@ internal sealed class ReviewEndpoint : IDisposable
         using var activity = WebhookTelemetry.Source.StartActivity(isConversion ? "conversion" : $"admission {endpoint}", ActivityKind.Server);
         object answer;
         Verdict verdict;
+        bool convertedRaw;
+        verdict = null!;
+        try
+        {
+            convertedRaw = isConversion && TryConvertRaw(context, body.Span, out verdict);
+        }
+        catch
+        {
+            processing.Release();
+            throw;
+        }
+
+        if (convertedRaw)
+        {
+            processing.Release();
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+            Record(endpoint, verdict, Stopwatch.GetElapsedTime(started), activity);
+            return;
+        }
+
         try
         {
             try
@@ -208,6 +228,30 @@ internal sealed class ReviewEndpoint : IDisposable
         return (AdmissionReview.Answer(outcome.Response), new Verdict(
             request.Operation ?? "", outcome.Result, request.Uid, (request.RequestKind ?? request.Kind)?.ToString(),
             request.Namespace, request.Name, request.DryRun == true, outcome.Response.Status?.Message, outcome.Response.Warnings?.Count ?? 0));
+    }
+
+    /// <summary>The common conversion answered straight from the body's bytes (<see cref="ConversionHandler.TryConvertRaw"/>); false when <see cref="Convert"/> must answer.</summary>
+    private bool TryConvertRaw(HttpContext context, ReadOnlySpan<byte> body, out Verdict verdict)
+    {
+        verdict = null!;
+        // The answer is about as long as the request: one pooled buffer, sent only once it is complete.
+        using var answer = new PooledBufferWriter(body.Length + 1024);
+        using (var writer = new Utf8JsonWriter(answer, WriterOptions))
+        {
+            if (!conversion.TryConvertRaw(body, writer, out var converted))
+            {
+                return false;
+            }
+
+            writer.Flush();
+            verdict = new Verdict("to-" + converted.DesiredApiVersion[(converted.DesiredApiVersion.LastIndexOf('/') + 1)..], "converted", converted.Uid,
+                $"{converted.Objects} objects to {converted.DesiredApiVersion}", null, null, false, null, 0);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        context.Response.BodyWriter.Write(answer.WrittenSpan);
+        return true;
     }
 
     private (object, Verdict) Convert(ReadOnlySequence<byte> body)

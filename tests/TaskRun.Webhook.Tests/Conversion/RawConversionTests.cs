@@ -1,0 +1,177 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CsCheck;
+using TaskRun.Webhook.Conversion;
+using TaskRun.Webhook.Hosting;
+using TaskRun.Webhook.Observability;
+using TaskRun.Webhook.Tests.Support;
+using Xunit;
+
+namespace TaskRun.Webhook.Tests.Conversion;
+
+/// <summary>
+/// The answer written straight from the request's bytes (<see cref="RawConversion"/>) is byte for byte the answer of
+/// the general path (the review read into a tree, <see cref="ConversionHandler.Convert"/>, the answer serialized),
+/// and every review it does not take is left to the general path.
+/// </summary>
+public sealed class RawConversionTests
+{
+    private static readonly JsonWriterOptions AnswerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [Fact]
+    public void The_golden_v1_to_v2_review_gets_the_general_paths_answer()
+    {
+        var body = Encoding.UTF8.GetBytes(Reviews.FixtureText("conversion-v1-to-v2.json"));
+
+        Assert.Equal(General(body), Raw(body));
+    }
+
+    [Theory]
+    [InlineData("conversion-v2-to-v1.json")]
+    public void A_v2_to_v1_review_is_left_to_the_general_path(string fixture) =>
+        Assert.Null(Raw(Encoding.UTF8.GetBytes(Reviews.FixtureText(fixture))));
+
+    [Theory]
+    [InlineData("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"ConversionReview","request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v2","objects":[{"apiVersion":"orchestrator.io/v1","kind":"TaskRun","metadata":{"annotations":{"orchestrator.io/v2-spec":"{}"}}}]}}""")]
+    [InlineData("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"ConversionReview","request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v3","objects":[]}}""")]
+    [InlineData("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"ConversionReview","request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v2","objects":[{"apiVersion":"orchestrator.io/v1","kind":"Job"}]}}""")]
+    [InlineData("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"ConversionReview","request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v2","objects":[null]}}""")]
+    [InlineData("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"ConversionReview","request":{"desiredAPIVersion":"orchestrator.io/v2","objects":[]}}""")]
+    [InlineData("""{"apiVersion":"apiextensions.k8s.io/v1beta1","kind":"ConversionReview","request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v2","objects":[]}}""")]
+    [InlineData("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"ConversionReview","request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v2","objects":[{"apiVersion":"orchestrator.io/v1","kind":"TaskRun","metadata":"x"}]}}""")]
+    [InlineData("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"ConversionReview","response":{"result":{"code":"x"}},"request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v2","objects":[]}}""")]
+    [InlineData("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"ConversionReview","response":{"uid":7},"request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v2","objects":[]}}""")]
+    [InlineData("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"ConversionReview","request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v2","objects":[{"apiVersion":"orchestrator.io/v1",""")]
+    public void Anything_but_the_common_review_is_left_to_the_general_path(string review) =>
+        Assert.Null(Raw(Encoding.UTF8.GetBytes(review)));
+
+    [Fact]
+    public void Property_the_raw_answer_equals_the_general_answer()
+    {
+        Gen.Select(Objects.Array[0, 3], Gen.Bool).Sample((objects, toV2) =>
+        {
+            var review = new JsonObject
+            {
+                ["kind"] = "ConversionReview",
+                ["apiVersion"] = "apiextensions.k8s.io/v1",
+                ["request"] = new JsonObject
+                {
+                    ["uid"] = "b94fde3f-aa8d-4936-a0e0-7b6325af69e7",
+                    ["unknown"] = new JsonArray(1, "two"),
+                    ["desiredAPIVersion"] = toV2 ? "orchestrator.io/v2" : "orchestrator.io/v1",
+                    ["objects"] = new JsonArray([.. objects.Select(o => (JsonNode?)o.DeepClone())]),
+                },
+                // As kube-apiserver sends it.
+                ["response"] = JsonNode.Parse("""{"uid":"","convertedObjects":null,"result":{"metadata":{}}}"""),
+            };
+            // Escaped the way the API server writes JSON (<, > and & as \u003c...), so strings are unescaped and escaped again.
+            var body = Encoding.UTF8.GetBytes(review.ToJsonString());
+            var raw = Raw(body);
+            // Taken: v1 to v2 and objects already in the desired version; v2 to v1 is left to the general path.
+            if (toV2 || objects.All(o => (string?)o["apiVersion"] == "orchestrator.io/v1"))
+            {
+                Assert.Equal(General(body), raw);
+            }
+            else
+            {
+                Assert.Null(raw);
+            }
+        }, iter: 1000, print: t => JsonSerializer.Serialize(t.Item1.Select(o => o.ToJsonString())));
+    }
+
+    private static string? Raw(byte[] body)
+    {
+        using var answer = new PooledBufferWriter(1024);
+        using var writer = new Utf8JsonWriter(answer, AnswerOptions);
+        if (!new ConversionHandler(new WebhookMetrics()).TryConvertRaw(body, writer, out _))
+        {
+            return null;
+        }
+
+        writer.Flush();
+        return Encoding.UTF8.GetString(answer.WrittenSpan);
+    }
+
+    private static string General(byte[] body)
+    {
+        var request = ReviewParser.ReadConversion(new ReadOnlySequence<byte>(body)).Request!;
+        var (response, _) = new ConversionHandler(new WebhookMetrics()).Convert(request);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, AnswerOptions))
+        {
+            JsonSerializer.Serialize(writer, ConversionReview.Answer(response), WebhookJson.Default.ConversionReview);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static readonly string[] TextChoices = ["# Task\nline \"quoted\" <tag> & more\ttab", "plain", "", "ünïcödé ✓ 😀 \u2028", "back\\slash /slash \u0001"];
+
+    private static readonly Gen<string> Texts = Gen.Int[0, TextChoices.Length - 1].Select(i => TextChoices[i]);
+
+    private static readonly Func<JsonNode?>[] OtherValues =
+        [() => null, () => JsonValue.Create(true), () => JsonNode.Parse("1.50e3"), () => JsonNode.Parse("""{"a":[1,{"b":null}]}"""), () => JsonNode.Parse("[]")];
+
+    private static readonly Gen<JsonNode?> Values = Gen.OneOf(
+        Texts.Select(t => (JsonNode?)JsonValue.Create(t)),
+        Gen.Int.Select(i => (JsonNode?)JsonValue.Create(i)),
+        Gen.Int[0, OtherValues.Length - 1].Select(i => OtherValues[i]()));
+
+    /// <summary>v1 and v2 TaskRuns with any mix of known and unknown members, values and shapes.</summary>
+    private static readonly Gen<JsonObject> Objects =
+        Gen.Select(Gen.Bool, Gen.Int[0, 3], Values, Values, Texts, Gen.Int[0, 3], Gen.Bool, Gen.Bool)
+        .Select(t =>
+        {
+            var (v1, specShape, extra, fileExtra, text, fileCount, withStatus, annotations) = t;
+            var metadata = new JsonObject { ["name"] = "x", ["namespace"] = "team-a", ["uid"] = "u-1", ["labels"] = new JsonObject { ["task-id"] = "1001", ["text"] = text } };
+            if (annotations)
+            {
+                metadata["annotations"] = new JsonObject { ["kubectl.kubernetes.io/last-applied-configuration"] = "{\"a\":\"<b>\"}" };
+            }
+
+            var obj = new JsonObject { ["apiVersion"] = v1 ? "orchestrator.io/v1" : "orchestrator.io/v2", ["kind"] = "TaskRun", ["metadata"] = metadata };
+            JsonNode? spec = specShape switch
+            {
+                0 => null,
+                1 => JsonValue.Create(text),
+                _ => new JsonObject(),
+            };
+            if (spec is JsonObject specObject)
+            {
+                var files = new JsonArray();
+                for (var i = 0; i < fileCount; i++)
+                {
+                    files.Add(v1
+                        ? new JsonObject { ["content"] = text, ["filename"] = $"f{i}.md", ["fileType"] = i == 1 ? "context" : null, ["extra"] = fileExtra?.DeepClone() }
+                        : new JsonObject { ["name"] = $"f{i}.md", ["content"] = text });
+                }
+
+                if (fileCount == 3)
+                {
+                    files.Add(extra?.DeepClone());
+                }
+
+                specObject["unknown"] = extra?.DeepClone();
+                specObject[v1 ? "retryAttempt" : "retry"] = v1 ? 2 : new JsonObject { ["attempt"] = 2 };
+                specObject[v1 ? "markdownFiles" : "files"] = files;
+                specObject["priority"] = extra?.DeepClone();
+                specObject["taskId"] = 1001;
+                specObject["serviceName"] = "auth-service";
+            }
+
+            if (specShape != 3)
+            {
+                obj["spec"] = spec;
+            }
+
+            if (withStatus)
+            {
+                obj["status"] = new JsonObject { ["phase"] = "Running", ["message"] = text, ["attempt"] = 1 };
+            }
+
+            return obj;
+        });
+}
