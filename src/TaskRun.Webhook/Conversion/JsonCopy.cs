@@ -11,6 +11,7 @@ namespace TaskRun.Webhook.Conversion;
 internal static class JsonCopy
 {
     private const int StackLimit = 256;
+    private const int SegmentBytes = 16 * 1024;
 
     /// <summary>Copies the one JSON value <paramref name="json"/> holds.</summary>
     public static void Value(ReadOnlySpan<byte> json, Utf8JsonWriter writer)
@@ -76,16 +77,35 @@ internal static class JsonCopy
     {
         if (!reader.ValueIsEscaped)
         {
-            writer.WriteStringValue(reader.ValueSpan);
+            StringValue(reader.ValueSpan, writer);
             return;
         }
 
         byte[]? rented = null;
         var buffer = reader.ValueSpan.Length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length));
-        writer.WriteStringValue(buffer[..reader.CopyString(buffer)]);
+        StringValue(buffer[..reader.CopyString(buffer)], writer);
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// A long string goes in segments: the writer reserves room for the worst escaping (six bytes a byte) of what it
+    /// is given at once, which for a 1 MiB file would be a 6 MiB buffer. The text written is the same.
+    /// </summary>
+    private static void StringValue(ReadOnlySpan<byte> utf8, Utf8JsonWriter writer)
+    {
+        if (utf8.Length <= SegmentBytes)
+        {
+            writer.WriteStringValue(utf8);
+            return;
+        }
+
+        for (var offset = 0; offset < utf8.Length; offset += SegmentBytes)
+        {
+            var length = Math.Min(SegmentBytes, utf8.Length - offset);
+            writer.WriteStringValueSegment(utf8.Slice(offset, length), isFinalSegment: offset + length == utf8.Length);
         }
     }
 }

@@ -30,6 +30,34 @@ public sealed class RawConversionTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_of_many_kilobytes_is_written_in_segments_exactly_as_the_general_path_writes_it(bool escaped)
+    {
+        // Multi-byte characters and escapes fall on the segment boundaries somewhere in 100 KB.
+        var content = string.Concat(Enumerable.Repeat(escaped ? "ünïcödé ✓ 😀 \n\"q\" <a> & \u2028 " : "plain text of a file, ", 4000));
+        var review = new JsonObject
+        {
+            ["apiVersion"] = "apiextensions.k8s.io/v1",
+            ["kind"] = "ConversionReview",
+            ["request"] = new JsonObject
+            {
+                ["uid"] = "u",
+                ["desiredAPIVersion"] = "orchestrator.io/v2",
+                ["objects"] = new JsonArray(new JsonObject
+                {
+                    ["apiVersion"] = "orchestrator.io/v1",
+                    ["kind"] = "TaskRun",
+                    ["spec"] = new JsonObject { ["markdownFiles"] = new JsonArray(new JsonObject { ["filename"] = "task.md", ["content"] = content }) },
+                }),
+            },
+        };
+        var body = Encoding.UTF8.GetBytes(review.ToJsonString());
+
+        Assert.Equal(General(body), Raw(body));
+    }
+
+    [Theory]
     [InlineData("conversion-v2-to-v1.json")]
     public void A_v2_to_v1_review_is_left_to_the_general_path(string fixture) =>
         Assert.Null(Raw(Encoding.UTF8.GetBytes(Reviews.FixtureText(fixture))));
