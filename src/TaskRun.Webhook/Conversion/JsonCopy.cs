@@ -17,41 +17,62 @@ internal static class JsonCopy
     public static void Value(ReadOnlySpan<byte> json, Utf8JsonWriter writer)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
-        while (reader.Read())
+        reader.Read();
+        Value(ref reader, writer);
+    }
+
+    /// <summary>Copies the value the reader is at, leaving the reader on its last token.</summary>
+    public static void Value(ref Utf8JsonReader reader, Utf8JsonWriter writer)
+    {
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
         {
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.StartObject:
-                    writer.WriteStartObject();
-                    break;
-                case JsonTokenType.EndObject:
-                    writer.WriteEndObject();
-                    break;
-                case JsonTokenType.StartArray:
-                    writer.WriteStartArray();
-                    break;
-                case JsonTokenType.EndArray:
-                    writer.WriteEndArray();
-                    break;
-                case JsonTokenType.PropertyName:
-                    PropertyName(ref reader, writer);
-                    break;
-                case JsonTokenType.String:
-                    String(ref reader, writer);
-                    break;
-                case JsonTokenType.Number:
-                    writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
-                    break;
-                case JsonTokenType.True:
-                    writer.WriteBooleanValue(true);
-                    break;
-                case JsonTokenType.False:
-                    writer.WriteBooleanValue(false);
-                    break;
-                case JsonTokenType.Null:
-                    writer.WriteNullValue();
-                    break;
-            }
+            Token(ref reader, writer);
+            return;
+        }
+
+        var depth = reader.CurrentDepth;
+        do
+        {
+            Token(ref reader, writer);
+        }
+        while (!(reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && reader.CurrentDepth == depth) && reader.Read());
+    }
+
+    /// <summary>Copies the one token the reader is at.</summary>
+    public static void Token(ref Utf8JsonReader reader, Utf8JsonWriter writer)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                writer.WriteStartObject();
+                break;
+            case JsonTokenType.EndObject:
+                writer.WriteEndObject();
+                break;
+            case JsonTokenType.StartArray:
+                writer.WriteStartArray();
+                break;
+            case JsonTokenType.EndArray:
+                writer.WriteEndArray();
+                break;
+            case JsonTokenType.PropertyName:
+                PropertyName(ref reader, writer);
+                break;
+            case JsonTokenType.String:
+                String(ref reader, writer);
+                break;
+            case JsonTokenType.Number:
+                writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
+                break;
+            case JsonTokenType.True:
+                writer.WriteBooleanValue(true);
+                break;
+            case JsonTokenType.False:
+                writer.WriteBooleanValue(false);
+                break;
+            case JsonTokenType.Null:
+                writer.WriteNullValue();
+                break;
         }
     }
 

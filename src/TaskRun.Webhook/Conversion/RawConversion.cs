@@ -1,18 +1,19 @@
 using System.Buffers;
 using System.Text.Json;
 using TaskRun.Core.Api;
+using TaskRun.Webhook.Hosting;
 
 namespace TaskRun.Webhook.Conversion;
 
 /// <summary>
 /// The common ConversionReview answered in one pass over the request's bytes, straight into the answer: v1 objects
 /// to v2 (the spec's fields renamed, everything else copied) and objects already in the desired version, with no
-/// JSON tree of the objects. The answer is exactly the one <see cref="ConversionHandler"/> and
-/// <see cref="Core.Conversion.TaskRunConverter"/> give (a test holds the two to each other): values are copied the
-/// way a tree writes them (strings unescaped and escaped again by the answer's encoder, numbers as they came).
-/// Anything else (v2 to v1, the <c>orchestrator.io/v2-spec</c> annotation, a malformed or unexpected review, an
-/// object that cannot be converted) is left to the general path: <see cref="TryWrite"/> returns false and the
-/// caller discards what was written.
+/// JSON tree of the objects. The answer is exactly the one <see cref="ConversionHandler.Convert"/> gives (a test
+/// holds the two to each other): values are copied the way a tree writes them (<see cref="JsonCopy"/>).
+/// The members must come in the order kube-apiserver writes them (the request's uid and desiredAPIVersion before
+/// its objects, an object's apiVersion first). Anything else (v2 to v1, the <c>orchestrator.io/v2-spec</c>
+/// annotation, another order, a malformed review, an object that cannot be converted) is left to the general
+/// path: <see cref="TryWrite"/> returns false and the caller discards what was written.
 /// </summary>
 internal static class RawConversion
 {
@@ -28,7 +29,8 @@ internal static class RawConversion
         converted = default;
         try
         {
-            return TryWriteCore(body, writer, out converted);
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
+            return TryWriteReview(ref reader, body, writer, out converted);
         }
         catch (JsonException)
         {
@@ -36,18 +38,15 @@ internal static class RawConversion
         }
     }
 
-    private static bool TryWriteCore(ReadOnlySpan<byte> body, Utf8JsonWriter writer, out Converted converted)
+    private static bool TryWriteReview(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Utf8JsonWriter writer, out Converted converted)
     {
         converted = default;
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return false;
         }
 
-        bool apiVersionOk = false, kindOk = false;
-        string? uid = null, desired = null;
-        var objects = (Start: -1, End: -1);
+        bool apiVersionOk = false, kindOk = false, answered = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("apiVersion"u8))
@@ -63,10 +62,12 @@ internal static class RawConversion
             else if (reader.ValueTextEquals("request"u8))
             {
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.StartObject || !ReadRequest(ref reader, body, out uid, out desired, out objects))
+                if (answered || reader.TokenType != JsonTokenType.StartObject || !TryWriteRequest(ref reader, source, writer, out converted))
                 {
                     return false;
                 }
+
+                answered = true;
             }
             else if (reader.ValueTextEquals("response"u8))
             {
@@ -84,36 +85,11 @@ internal static class RawConversion
             }
         }
 
-        if (reader.TokenType != JsonTokenType.EndObject || !apiVersionOk || !kindOk || string.IsNullOrEmpty(uid) ||
-            desired is not (TaskRunApi.V1ApiVersion or TaskRunApi.V2ApiVersion) || objects.Start < 0)
+        if (reader.TokenType != JsonTokenType.EndObject || !apiVersionOk || !kindOk || !answered)
         {
             return false;
         }
 
-        writer.WriteStartObject();
-        writer.WriteString("apiVersion", ConversionReview.ApiVersionV1);
-        writer.WriteString("kind", ConversionReview.KindName);
-        writer.WriteStartObject("response");
-        writer.WriteString("uid", uid);
-        writer.WriteStartArray("convertedObjects");
-        var items = new Utf8JsonReader(body[objects.Start..objects.End], new JsonReaderOptions { MaxDepth = MaxDepth });
-        items.Read();
-        int count = 0, fromV1 = 0;
-        while (items.Read() && items.TokenType != JsonTokenType.EndArray)
-        {
-            var start = (int)items.TokenStartIndex;
-            items.Skip();
-            var item = body.Slice(objects.Start + start, (int)items.BytesConsumed - start);
-            if (!TryConvertObject(item, desired, writer, out var wasV1))
-            {
-                return false;
-            }
-
-            count++;
-            fromV1 += wasV1 ? 1 : 0;
-        }
-
-        writer.WriteEndArray();
         writer.WriteStartObject("result");
         writer.WriteStartObject("metadata");
         writer.WriteEndObject();
@@ -121,21 +97,22 @@ internal static class RawConversion
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteEndObject();
-        converted = new Converted(uid, desired, count, fromV1);
         return true;
     }
 
-    private static bool ReadRequest(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, out string? uid, out string? desired, out (int Start, int End) objects)
+    /// <summary>The request's uid and desiredAPIVersion, then its objects converted into the answer's convertedObjects.</summary>
+    private static bool TryWriteRequest(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Utf8JsonWriter writer, out Converted converted)
     {
-        uid = null;
-        desired = null;
-        objects = (-1, -1);
+        converted = default;
+        string? uid = null, desired = null;
+        var objectsSeen = false;
+        int count = 0, fromV1 = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("uid"u8))
             {
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.String)
+                if (objectsSeen || reader.TokenType != JsonTokenType.String)
                 {
                     return false;
                 }
@@ -145,7 +122,7 @@ internal static class RawConversion
             else if (reader.ValueTextEquals("desiredAPIVersion"u8))
             {
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.String)
+                if (objectsSeen || reader.TokenType != JsonTokenType.String)
                 {
                     return false;
                 }
@@ -157,14 +134,30 @@ internal static class RawConversion
             else if (reader.ValueTextEquals("objects"u8))
             {
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.StartArray)
+                if (objectsSeen || string.IsNullOrEmpty(uid) || desired is null || reader.TokenType != JsonTokenType.StartArray)
                 {
                     return false;
                 }
 
-                var start = (int)reader.TokenStartIndex;
-                reader.Skip();
-                objects = (start, (int)reader.BytesConsumed);
+                objectsSeen = true;
+                writer.WriteStartObject();
+                writer.WriteString("apiVersion", ConversionReview.ApiVersionV1);
+                writer.WriteString("kind", ConversionReview.KindName);
+                writer.WriteStartObject("response");
+                writer.WriteString("uid", uid);
+                writer.WriteStartArray("convertedObjects");
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (!TryConvertObject(ref reader, source, desired, writer, out var wasV1))
+                    {
+                        return false;
+                    }
+
+                    count++;
+                    fromV1 += wasV1 ? 1 : 0;
+                }
+
+                writer.WriteEndArray();
             }
             else
             {
@@ -173,213 +166,131 @@ internal static class RawConversion
             }
         }
 
-        return reader.TokenType == JsonTokenType.EndObject && body.Length > 0;
+        if (!objectsSeen)
+        {
+            return false;
+        }
+
+        converted = new Converted(uid!, desired!, count, fromV1);
+        return true;
     }
 
     /// <summary>One TaskRun to <paramref name="desired"/>: copied when it is in that version already, renamed when it is v1 and v2 is desired.</summary>
-    private static bool TryConvertObject(ReadOnlySpan<byte> item, string desired, Utf8JsonWriter writer, out bool fromV1)
+    private static bool TryConvertObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, string desired, Utf8JsonWriter writer, out bool fromV1)
     {
         fromV1 = false;
-        var reader = new Utf8JsonReader(item, new JsonReaderOptions { MaxDepth = MaxDepth });
+        if (reader.TokenType != JsonTokenType.StartObject || !reader.Read() ||
+            reader.TokenType != JsonTokenType.PropertyName || !reader.ValueTextEquals("apiVersion"u8))
+        {
+            return false;
+        }
+
         reader.Read();
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
-
-        string? from = null;
-        bool kindOk = false, seenApiVersion = false, seenKind = false, seenMetadata = false, seenSpec = false;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("apiVersion"u8))
-            {
-                reader.Read();
-                from = reader.TokenType != JsonTokenType.String ? null
-                    : reader.ValueTextEquals(TaskRunApi.V1ApiVersion) ? TaskRunApi.V1ApiVersion
-                    : reader.ValueTextEquals(TaskRunApi.V2ApiVersion) ? TaskRunApi.V2ApiVersion
-                    : null;
-                if (!Once(ref seenApiVersion))
-                {
-                    return false;
-                }
-            }
-            else if (reader.ValueTextEquals("kind"u8))
-            {
-                reader.Read();
-                kindOk = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(TaskRunApi.Kind);
-                if (!Once(ref seenKind))
-                {
-                    return false;
-                }
-            }
-            else if (reader.ValueTextEquals("metadata"u8))
-            {
-                reader.Read();
-                if (!Once(ref seenMetadata) || !MetadataIsPlain(ref reader))
-                {
-                    return false;
-                }
-            }
-            else if (reader.ValueTextEquals("spec"u8))
-            {
-                reader.Read();
-                reader.Skip();
-                if (!Once(ref seenSpec))
-                {
-                    return false;
-                }
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-
-        if (!kindOk || from is null)
-        {
-            return false;
-        }
-
-        if (from == desired)
-        {
-            JsonCopy.Value(item, writer);
-            return true;
-        }
-
-        if (from != TaskRunApi.V1ApiVersion)
+        var from = reader.TokenType != JsonTokenType.String ? null
+            : reader.ValueTextEquals(TaskRunApi.V1ApiVersion) ? TaskRunApi.V1ApiVersion
+            : reader.ValueTextEquals(TaskRunApi.V2ApiVersion) ? TaskRunApi.V2ApiVersion
+            : null;
+        if (from is null || (from != desired && from != TaskRunApi.V1ApiVersion))
         {
             return false; // v2 to v1 builds the v2-spec annotation: the general path
         }
 
-        fromV1 = true;
-        WriteV1AsV2(item, writer);
-        return true;
-    }
-
-    /// <summary>
-    /// The object's members in their order, with <c>apiVersion</c> v2 and the spec renamed (a spec that is not an
-    /// object is copied as it is, as <see cref="Core.Conversion.TaskRunConverter"/> leaves it).
-    /// </summary>
-    private static void WriteV1AsV2(ReadOnlySpan<byte> item, Utf8JsonWriter writer)
-    {
-        var reader = new Utf8JsonReader(item, new JsonReaderOptions { MaxDepth = MaxDepth });
-        reader.Read();
+        fromV1 = from != desired;
         writer.WriteStartObject();
+        writer.WritePropertyName("apiVersion"u8);
+        if (fromV1)
+        {
+            writer.WriteStringValue(TaskRunApi.V2ApiVersion);
+        }
+        else
+        {
+            JsonCopy.Token(ref reader, writer);
+        }
+
+        bool kindOk = false, seenKind = false, seenMetadata = false, seenSpec = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var isApiVersion = reader.ValueTextEquals("apiVersion"u8);
+            if (reader.ValueTextEquals("apiVersion"u8))
+            {
+                return false; // twice
+            }
+
+            var isKind = reader.ValueTextEquals("kind"u8);
+            var isMetadata = reader.ValueTextEquals("metadata"u8);
             var isSpec = reader.ValueTextEquals("spec"u8);
+            if ((isKind && !Once(ref seenKind)) || (isMetadata && !Once(ref seenMetadata)) || (isSpec && !Once(ref seenSpec)))
+            {
+                return false;
+            }
+
             JsonCopy.PropertyName(ref reader, writer);
             reader.Read();
-            var start = (int)reader.TokenStartIndex;
-            reader.Skip();
-            var value = item[start..(int)reader.BytesConsumed];
-            if (isApiVersion)
+            if (isKind)
             {
-                writer.WriteStringValue(TaskRunApi.V2ApiVersion);
+                kindOk = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(TaskRunApi.Kind);
+                JsonCopy.Token(ref reader, writer);
             }
-            else if (isSpec && value[0] == (byte)'{')
+            else if (fromV1 && isMetadata)
             {
-                WriteV2Spec(value, writer);
+                if (!TryCopyMetadata(ref reader, writer))
+                {
+                    return false;
+                }
+            }
+            else if (fromV1 && isSpec && reader.TokenType == JsonTokenType.StartObject)
+            {
+                if (!TryWriteV2Spec(ref reader, source, writer))
+                {
+                    return false;
+                }
             }
             else
             {
-                JsonCopy.Value(value, writer);
+                JsonCopy.Value(ref reader, writer);
             }
         }
 
         writer.WriteEndObject();
+        return kindOk;
     }
 
-    /// <summary>taskId, serviceName, priority, files (from markdownFiles), retry.attempt (from retryAttempt): v1's other keys have no place in v2.</summary>
-    private static void WriteV2Spec(ReadOnlySpan<byte> spec, Utf8JsonWriter writer)
+    /// <summary>
+    /// The v2 spec of a v1 spec the reader is at: taskId, serviceName, priority, files (from markdownFiles),
+    /// retry.attempt (from retryAttempt); v1's other keys have no place in v2. The files are converted as they are
+    /// read, into a buffer of their own, and placed after the scalars, which come later in the request.
+    /// </summary>
+    private static bool TryWriteV2Spec(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Utf8JsonWriter writer)
     {
-        Span<Range> found = stackalloc Range[5];
-        ReadOnlySpan<string> v1Keys = ["taskId", "serviceName", "priority", "markdownFiles", "retryAttempt"];
-        Members(spec, v1Keys, found);
-        writer.WriteStartObject();
-        for (var i = 0; i < 3; i++)
+        ReadOnlySpan<string> scalarKeys = ["taskId", "serviceName", "priority", "retryAttempt"];
+        Span<(int Start, int End)> scalars = stackalloc (int, int)[4];
+        scalars.Clear();
+        using var files = new PooledBufferWriter(4096);
+        var hasFiles = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (!found[i].Equals(default(Range)))
+            if (reader.ValueTextEquals("markdownFiles"u8))
             {
-                writer.WritePropertyName(v1Keys[i]);
-                JsonCopy.Value(spec[found[i]], writer);
-            }
-        }
+                reader.Read();
+                if (hasFiles)
+                {
+                    return false;
+                }
 
-        if (!found[3].Equals(default(Range)))
-        {
-            writer.WritePropertyName("files");
-            WriteV2Files(spec[found[3]], writer);
-        }
+                hasFiles = true;
+                using var filesWriter = new Utf8JsonWriter(files, new JsonWriterOptions { Encoder = writer.Options.Encoder, SkipValidation = true });
+                if (!TryWriteV2Files(ref reader, source, filesWriter))
+                {
+                    return false;
+                }
 
-        if (!found[4].Equals(default(Range)))
-        {
-            writer.WriteStartObject("retry");
-            writer.WritePropertyName("attempt");
-            JsonCopy.Value(spec[found[4]], writer);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-    }
-
-    private static void WriteV2Files(ReadOnlySpan<byte> files, Utf8JsonWriter writer)
-    {
-        if (files[0] != (byte)'[')
-        {
-            JsonCopy.Value(files, writer);
-            return;
-        }
-
-        var reader = new Utf8JsonReader(files, new JsonReaderOptions { MaxDepth = MaxDepth });
-        reader.Read();
-        writer.WriteStartArray();
-        Span<Range> found = stackalloc Range[3];
-        ReadOnlySpan<string> v1Keys = ["filename", "fileType", "content"];
-        ReadOnlySpan<string> v2Keys = ["name", "type", "content"];
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            var start = (int)reader.TokenStartIndex;
-            var isObject = reader.TokenType == JsonTokenType.StartObject;
-            reader.Skip();
-            var file = files[start..(int)reader.BytesConsumed];
-            if (!isObject)
-            {
-                JsonCopy.Value(file, writer);
+                filesWriter.Flush();
                 continue;
             }
 
-            Members(file, v1Keys, found);
-            writer.WriteStartObject();
-            for (var i = 0; i < 3; i++)
-            {
-                if (!found[i].Equals(default(Range)))
-                {
-                    writer.WritePropertyName(v2Keys[i]);
-                    JsonCopy.Value(file[found[i]], writer);
-                }
-            }
-
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-    }
-
-    /// <summary>The value ranges of the named members of <paramref name="obj"/> (default when absent; the last one when repeated, as a tree keeps it).</summary>
-    private static void Members(ReadOnlySpan<byte> obj, ReadOnlySpan<string> names, Span<Range> found)
-    {
-        found.Clear();
-        var reader = new Utf8JsonReader(obj, new JsonReaderOptions { MaxDepth = MaxDepth });
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
             var index = -1;
-            for (var i = 0; i < names.Length; i++)
+            for (var i = 0; i < scalarKeys.Length; i++)
             {
-                if (reader.ValueTextEquals(names[i]))
+                if (reader.ValueTextEquals(scalarKeys[i]))
                 {
                     index = i;
                     break;
@@ -391,16 +302,115 @@ internal static class RawConversion
             reader.Skip();
             if (index >= 0)
             {
-                found[index] = start..(int)reader.BytesConsumed;
+                if (scalars[index].End != 0)
+                {
+                    return false;
+                }
+
+                scalars[index] = (start, (int)reader.BytesConsumed);
             }
         }
+
+        writer.WriteStartObject();
+        for (var i = 0; i < 3; i++)
+        {
+            if (scalars[i].End != 0)
+            {
+                writer.WritePropertyName(scalarKeys[i]);
+                JsonCopy.Value(source[scalars[i].Start..scalars[i].End], writer);
+            }
+        }
+
+        if (hasFiles)
+        {
+            writer.WritePropertyName("files"u8);
+            writer.WriteRawValue(files.WrittenSpan, skipInputValidation: true);
+        }
+
+        if (scalars[3].End != 0)
+        {
+            writer.WriteStartObject("retry"u8);
+            writer.WritePropertyName("attempt"u8);
+            JsonCopy.Value(source[scalars[3].Start..scalars[3].End], writer);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        return true;
     }
 
-    /// <summary>Metadata absent, null, or an object whose annotations (absent, null or an object) do not carry the v2-spec annotation.</summary>
-    private static bool MetadataIsPlain(ref Utf8JsonReader reader)
+    /// <summary>markdownFiles as v2 files: each object's filename, fileType and content as name, type and content (in that order); anything else as it is.</summary>
+    private static bool TryWriteV2Files(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Utf8JsonWriter writer)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            JsonCopy.Value(ref reader, writer);
+            return true;
+        }
+
+        writer.WriteStartArray();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                JsonCopy.Value(ref reader, writer);
+                continue;
+            }
+
+            (int Start, int End) name = default, type = default, content = default;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var which = reader.ValueTextEquals("filename"u8) ? 1 : reader.ValueTextEquals("fileType"u8) ? 2 : reader.ValueTextEquals("content"u8) ? 3 : 0;
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                ref var slot = ref which == 1 ? ref name : ref which == 2 ? ref type : ref content;
+                if (which != 0)
+                {
+                    if (slot.End != 0)
+                    {
+                        return false;
+                    }
+
+                    slot = (start, (int)reader.BytesConsumed);
+                }
+            }
+
+            writer.WriteStartObject();
+            if (name.End != 0)
+            {
+                writer.WritePropertyName("name"u8);
+                JsonCopy.Value(source[name.Start..name.End], writer);
+            }
+
+            if (type.End != 0)
+            {
+                writer.WritePropertyName("type"u8);
+                JsonCopy.Value(source[type.Start..type.End], writer);
+            }
+
+            if (content.End != 0)
+            {
+                writer.WritePropertyName("content"u8);
+                JsonCopy.Value(source[content.Start..content.End], writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        return true;
+    }
+
+    /// <summary>
+    /// Copies the metadata the reader is at (null or an object); false when it is neither, or when its annotations
+    /// are neither null nor an object or carry the v2-spec annotation (v1 to v2 then restores fields from it).
+    /// </summary>
+    private static bool TryCopyMetadata(ref Utf8JsonReader reader, Utf8JsonWriter writer)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
+            writer.WriteNullValue();
             return true;
         }
 
@@ -409,24 +419,15 @@ internal static class RawConversion
             return false;
         }
 
-        var depth = reader.CurrentDepth;
-        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        writer.WriteStartObject();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.TokenType != JsonTokenType.PropertyName)
-            {
-                continue;
-            }
-
-            if (!reader.ValueTextEquals("annotations"u8))
-            {
-                reader.Read();
-                reader.Skip();
-                continue;
-            }
-
+            var isAnnotations = reader.ValueTextEquals("annotations"u8);
+            JsonCopy.PropertyName(ref reader, writer);
             reader.Read();
-            if (reader.TokenType == JsonTokenType.Null)
+            if (!isAnnotations || reader.TokenType == JsonTokenType.Null)
             {
+                JsonCopy.Value(ref reader, writer);
                 continue;
             }
 
@@ -435,6 +436,7 @@ internal static class RawConversion
                 return false;
             }
 
+            writer.WriteStartObject();
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals(TaskRunApi.V2SpecAnnotation))
@@ -442,11 +444,15 @@ internal static class RawConversion
                     return false;
                 }
 
+                JsonCopy.PropertyName(ref reader, writer);
                 reader.Read();
-                reader.Skip();
+                JsonCopy.Value(ref reader, writer);
             }
+
+            writer.WriteEndObject();
         }
 
+        writer.WriteEndObject();
         return true;
     }
 
