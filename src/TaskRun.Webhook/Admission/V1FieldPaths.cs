@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using TaskRun.Core.Api;
 
@@ -45,10 +46,33 @@ internal static partial class V1FieldPaths
         return field;
     }
 
+    /// <summary>
+    /// Warnings repeat from request to request (the same file names, the same defaults), and translating one runs
+    /// two regular expressions: the translations of recent messages are kept, up to a bound.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, string> RecentMessages = new(StringComparer.Ordinal);
+
+    private const int MaxRecentMessages = 1024;
+
     /// <summary>Translates the field a message starts with ("spec.files[0].type: inferred ...") and the v2 names in its text.</summary>
     public static string TranslateMessage(string message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (RecentMessages.TryGetValue(message, out var known))
+        {
+            return known;
+        }
+
+        if (RecentMessages.Count >= MaxRecentMessages)
+        {
+            RecentMessages.Clear();
+        }
+
+        return RecentMessages[message] = TranslateMessageUncached(message);
+    }
+
+    private static string TranslateMessageUncached(string message)
+    {
         var colon = message.IndexOf(": ", StringComparison.Ordinal);
         return colon > 0 && message.StartsWith("spec.", StringComparison.Ordinal) && !message[..colon].Contains(' ', StringComparison.Ordinal)
             ? Translate(message[..colon]) + TranslateText(message[colon..])

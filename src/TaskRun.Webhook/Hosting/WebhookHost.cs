@@ -152,6 +152,8 @@ internal static class WebhookHost
         // Everything on the TLS port is a review; health and metrics exist only on the plain port.
         var reviews = app.Services.GetRequiredService<ReviewEndpoint>();
         app.MapWhen(context => context.Request.IsHttps, tls => tls.Run(reviews.HandleAsync));
+        // Routing after the branch: a review is not matched against the plain port's routes first.
+        app.UseRouting();
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", (CertificateReloader certificates, ILiveConfig config, IDependencyGraph dependencies) =>
