@@ -77,37 +77,37 @@ internal static class JsonCopy
     }
 
     /// <summary>Writes the member name the reader is on.</summary>
-    public static void PropertyName(ref Utf8JsonReader reader, Utf8JsonWriter writer)
+    public static void PropertyName(ref Utf8JsonReader reader, Utf8JsonWriter writer) => Text(ref reader, writer, propertyName: true);
+
+    private static void String(ref Utf8JsonReader reader, Utf8JsonWriter writer) => Text(ref reader, writer, propertyName: false);
+
+    /// <summary>A member name or a string value, unescaped (into the stack or a pooled array) when the request escaped it.</summary>
+    private static void Text(ref Utf8JsonReader reader, Utf8JsonWriter writer, bool propertyName)
     {
         if (!reader.ValueIsEscaped)
         {
-            writer.WritePropertyName(reader.ValueSpan);
+            Write(reader.ValueSpan, writer, propertyName);
             return;
         }
 
         byte[]? rented = null;
         var buffer = reader.ValueSpan.Length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length));
-        writer.WritePropertyName(buffer[..reader.CopyString(buffer)]);
+        Write(buffer[..reader.CopyString(buffer)], writer, propertyName);
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
-    private static void String(ref Utf8JsonReader reader, Utf8JsonWriter writer)
+    private static void Write(ReadOnlySpan<byte> utf8, Utf8JsonWriter writer, bool propertyName)
     {
-        if (!reader.ValueIsEscaped)
+        if (propertyName)
         {
-            StringValue(reader.ValueSpan, writer);
-            return;
+            writer.WritePropertyName(utf8);
         }
-
-        byte[]? rented = null;
-        var buffer = reader.ValueSpan.Length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length));
-        StringValue(buffer[..reader.CopyString(buffer)], writer);
-        if (rented is not null)
+        else
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            StringValue(utf8, writer);
         }
     }
 

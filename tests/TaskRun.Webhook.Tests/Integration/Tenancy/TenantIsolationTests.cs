@@ -173,6 +173,7 @@ public sealed class TenantIsolationTests(WebhookFixture fixture) : IAsyncLifetim
     public async Task A_controller_that_starts_with_an_invalid_stored_config_fails_closed_until_a_valid_one_appears()
     {
         Assert.True((await tenant.ApplyAsync(tenant.TaskRun("waiting"))).Succeeded);
+        var created = await tenant.GetAsync("waiting");
         // The invalid config lands the way a misconfigured cluster lets it: the config webhook's selector no longer matches.
         Assert.True((await fixture.KubectlAsync("label", "namespace", fixture.ConfigNamespace, "kubernetes.io/metadata.name-")).Succeeded);
         try
@@ -205,7 +206,9 @@ public sealed class TenantIsolationTests(WebhookFixture fixture) : IAsyncLifetim
         await Task.Delay(TimeSpan.FromSeconds(3));
         var waiting = await tenant.GetAsync("waiting");
         Assert.Null(waiting!.Status);
-        Assert.Null(waiting.Metadata.Finalizers);
+        // Not written at all: the finalizer it has is the one the mutating webhook added at create.
+        Assert.Equal(created!.Metadata.ResourceVersion, waiting.Metadata.ResourceVersion);
+        Assert.Equal([TaskRunApi.Finalizer], waiting.Metadata.Finalizers);
         Assert.Empty((await tenant.Admin.BatchV1.ListNamespacedJobAsync(tenant.Namespace)).Items);
 
         await tenant.SetConfigAsync("job:\n  backoffLimit: 2\n");
