@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using TaskRun.Webhook.Hosting;
 
 namespace TaskRun.Webhook.Conversion;
 
@@ -91,11 +91,11 @@ internal static class JsonCopy
         }
 
         byte[]? rented = null;
-        var buffer = reader.ValueSpan.Length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length));
+        var buffer = reader.ValueSpan.Length <= StackLimit ? stackalloc byte[StackLimit] : (rented = PooledBufferWriter.Pool.Rent(reader.ValueSpan.Length));
         Write(buffer[..reader.CopyString(buffer)], writer, propertyName);
         if (rented is not null)
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            PooledBufferWriter.Pool.Return(rented);
         }
     }
 

@@ -3,13 +3,19 @@ using System.Buffers;
 namespace TaskRun.Webhook.Hosting;
 
 /// <summary>
-/// An <see cref="IBufferWriter{T}"/> over arrays rented from the shared pool, for an answer that is built whole
-/// before it is sent (it may still be discarded): one buffer per request, reused across requests, never
-/// garbage. Dispose returns it.
+/// An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="Pool"/>, for an answer that is built whole
+/// before it is sent (it may still be discarded): one buffer per request, reused across requests. Dispose returns it.
 /// </summary>
 internal sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<byte>, IDisposable
 {
-    private byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 256));
+    /// <summary>
+    /// The webhook's own pool: arrays up to 1 MiB, a few per size. What it keeps is bounded (about 16 MiB at most),
+    /// unlike the shared pool, which may keep dozens of multi-MiB arrays after a burst of large reviews, outside the
+    /// request body budget; a larger array is allocated and left to the GC, like the request body itself.
+    /// </summary>
+    public static ArrayPool<byte> Pool { get; } = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 8);
+
+    private byte[] buffer = Pool.Rent(Math.Max(initialCapacity, 256));
     private int written;
 
     public ReadOnlySpan<byte> WrittenSpan => buffer.AsSpan(0, written);
@@ -36,15 +42,15 @@ internal sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<by
             return;
         }
 
-        var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(needed, 2L * buffer.Length)));
+        var grown = Pool.Rent((int)Math.Min(Array.MaxLength, Math.Max(needed, 2L * buffer.Length)));
         buffer.AsSpan(0, written).CopyTo(grown);
-        ArrayPool<byte>.Shared.Return(buffer);
+        Pool.Return(buffer);
         buffer = grown;
     }
 
     public void Dispose()
     {
-        ArrayPool<byte>.Shared.Return(buffer);
+        Pool.Return(buffer);
         buffer = [];
         written = 0;
     }
