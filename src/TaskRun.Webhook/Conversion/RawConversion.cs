@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using TaskRun.Core.Api;
-using TaskRun.Webhook.Hosting;
 
 namespace TaskRun.Webhook.Conversion;
 
@@ -256,41 +255,20 @@ internal static class RawConversion
 
     /// <summary>
     /// The v2 spec of a v1 spec the reader is at: taskId, serviceName, priority, files (from markdownFiles),
-    /// retry.attempt (from retryAttempt); v1's other keys have no place in v2. The files are converted as they are
-    /// read, into a buffer of their own, and placed after the scalars, which come later in the request.
+    /// retry.attempt (from retryAttempt); v1's other keys have no place in v2. The members are found first and
+    /// written in v2's order after (kube-apiserver sends markdownFiles first), each copied from the request.
     /// </summary>
     private static bool TryWriteV2Spec(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Utf8JsonWriter writer)
     {
-        ReadOnlySpan<string> scalarKeys = ["taskId", "serviceName", "priority", "retryAttempt"];
-        Span<(int Start, int End)> scalars = stackalloc (int, int)[4];
-        scalars.Clear();
-        using var files = new PooledBufferWriter(4096);
-        var hasFiles = false;
+        ReadOnlySpan<string> keys = ["taskId", "serviceName", "priority", "markdownFiles", "retryAttempt"];
+        Span<(int Start, int End)> found = stackalloc (int, int)[5];
+        found.Clear();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("markdownFiles"u8))
-            {
-                reader.Read();
-                if (hasFiles)
-                {
-                    return false;
-                }
-
-                hasFiles = true;
-                using var filesWriter = new Utf8JsonWriter(files, new JsonWriterOptions { Encoder = writer.Options.Encoder, SkipValidation = true });
-                if (!TryWriteV2Files(ref reader, source, filesWriter))
-                {
-                    return false;
-                }
-
-                filesWriter.Flush();
-                continue;
-            }
-
             var index = -1;
-            for (var i = 0; i < scalarKeys.Length; i++)
+            for (var i = 0; i < keys.Length; i++)
             {
-                if (reader.ValueTextEquals(scalarKeys[i]))
+                if (reader.ValueTextEquals(keys[i]))
                 {
                     index = i;
                     break;
@@ -302,36 +280,41 @@ internal static class RawConversion
             reader.Skip();
             if (index >= 0)
             {
-                if (scalars[index].End != 0)
+                if (found[index].End != 0)
                 {
                     return false;
                 }
 
-                scalars[index] = (start, (int)reader.BytesConsumed);
+                found[index] = (start, (int)reader.BytesConsumed);
             }
         }
 
         writer.WriteStartObject();
         for (var i = 0; i < 3; i++)
         {
-            if (scalars[i].End != 0)
+            if (found[i].End != 0)
             {
-                writer.WritePropertyName(scalarKeys[i]);
-                JsonCopy.Value(source[scalars[i].Start..scalars[i].End], writer);
+                writer.WritePropertyName(keys[i]);
+                JsonCopy.Value(source[found[i].Start..found[i].End], writer);
             }
         }
 
-        if (hasFiles)
+        if (found[3].End != 0)
         {
             writer.WritePropertyName("files"u8);
-            writer.WriteRawValue(files.WrittenSpan, skipInputValidation: true);
+            var files = new Utf8JsonReader(source[found[3].Start..found[3].End], new JsonReaderOptions { MaxDepth = MaxDepth });
+            files.Read();
+            if (!TryWriteV2Files(ref files, source[found[3].Start..found[3].End], writer))
+            {
+                return false;
+            }
         }
 
-        if (scalars[3].End != 0)
+        if (found[4].End != 0)
         {
             writer.WriteStartObject("retry"u8);
             writer.WritePropertyName("attempt"u8);
-            JsonCopy.Value(source[scalars[3].Start..scalars[3].End], writer);
+            JsonCopy.Value(source[found[4].Start..found[4].End], writer);
             writer.WriteEndObject();
         }
 
