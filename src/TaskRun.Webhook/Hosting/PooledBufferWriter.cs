@@ -9,11 +9,12 @@ namespace TaskRun.Webhook.Hosting;
 internal sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<byte>, IDisposable
 {
     /// <summary>
-    /// The webhook's own pool: arrays up to 1 MiB, a few per size. What it keeps is bounded (about 16 MiB at most),
-    /// unlike the shared pool, which may keep dozens of multi-MiB arrays after a burst of large reviews, outside the
-    /// request body budget; a larger array is allocated and left to the GC, like the request body itself.
+    /// The webhook's own pool: arrays up to 2 MiB (a review with a 1 MiB file), four per size, as only a few reviews
+    /// are processed at once (one per core). What it keeps is bounded (about 16 MiB at most), unlike the shared
+    /// pool, which may keep dozens of multi-MiB arrays after a burst of large reviews, outside the request body
+    /// budget; a larger array is allocated and left to the GC, like the request body itself.
     /// </summary>
-    public static ArrayPool<byte> Pool { get; } = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 8);
+    public static ArrayPool<byte> Pool { get; } = ArrayPool<byte>.Create(maxArrayLength: 2 * 1024 * 1024, maxArraysPerBucket: 4);
 
     private byte[] buffer = Pool.Rent(Math.Max(initialCapacity, 256));
     private int written;
