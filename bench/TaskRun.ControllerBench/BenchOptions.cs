@@ -31,6 +31,16 @@ internal sealed record BenchOptions
                                    scheduling.maxActiveRuns N; reports the most ever active and the admission latency
           --run-seconds MIN-MAX    how long each run's Job "runs" before the benchmark completes it (default 15-30:
                                    long enough that the controller keeps every slot taken, so the limit holds)
+          --system                 run only the system benchmark (issue 14), through the webhook the script registered:
+                                   the ceiling (--count creates, then the four minimal writes each, at --ceiling-concurrency)
+                                   and the controller (--count creates at once until all Running), in one run. Its defaults:
+                                   --file-bytes 3300, --create-concurrency 16, --ceiling-concurrency 16, --memory-total 0
+          --webhook-pid N          the webhook's pid, for its CPU time (system benchmark)
+          --controller-env LIST    extra environment of the controller process, e.g. DOTNET_GCConserveMemory=5,DOTNET_gcServer=0
+          --memory-variants LIST   after the memory phase, start one more controller per variant (';'-separated, each a
+                                   --controller-env list) on the same --memory-total TaskRuns and read its memory once it
+                                   has listed and looked at them all: GC settings compared on the same cache; dll=PATH
+                                   in a variant runs that build of the controller instead (e.g. a baseline)
         """;
 
     public required string Kubeconfig { get; init; }
@@ -81,6 +91,14 @@ internal sealed record BenchOptions
 
     public double RunSecondsMax { get; init; } = 30;
 
+    public bool System { get; init; }
+
+    public int? WebhookPid { get; init; }
+
+    public IReadOnlyDictionary<string, string> ControllerEnvironment { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> MemoryVariants { get; init; } = [];
+
     public static BenchOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -98,7 +116,7 @@ internal sealed record BenchOptions
             {
                 values[arg[2..eq]] = arg[(eq + 1)..];
             }
-            else if (arg is "--no-ceiling" or "--no-backlog" or "--help")
+            else if (arg is "--no-ceiling" or "--no-backlog" or "--help" or "--system")
             {
                 flags.Add(arg[2..]);
             }
@@ -121,7 +139,7 @@ internal sealed record BenchOptions
         {
             "kubeconfig", "controller-dll", "count", "files", "file-bytes", "workers", "default-workers", "ceiling-concurrency",
             "create-concurrency", "warmup", "memory-total", "memory-file-bytes", "memory-concurrency", "settle-seconds", "service",
-            "log-dir", "apiserver-pid", "etcd-pid", "timeout-minutes", "scheduling-limit", "run-seconds",
+            "log-dir", "apiserver-pid", "etcd-pid", "timeout-minutes", "scheduling-limit", "run-seconds", "webhook-pid", "controller-env", "memory-variants",
         };
         foreach (var key in values.Keys.Where(k => !known.Contains(k)))
         {
@@ -143,7 +161,20 @@ internal sealed record BenchOptions
             throw new ArgumentException("--workers takes a comma-separated list of numbers between 1 and 256");
         }
 
+        var system = flags.Contains("system");
         var defaultWorkers = Int("default-workers", 8);
+        static Dictionary<string, string> ParseEnvironment(string list)
+        {
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                environment[eq > 0 ? pair[..eq] : throw new ArgumentException("--controller-env and --memory-variants take NAME=VALUE pairs, comma-separated")] = pair[(eq + 1)..];
+            }
+
+            return environment;
+        }
+
         var runSeconds = values.GetValueOrDefault("run-seconds", "15-30").Split('-');
         if (runSeconds.Length != 2 || !double.TryParse(runSeconds[0], CultureInfo.InvariantCulture, out var runMin) ||
             !double.TryParse(runSeconds[1], CultureInfo.InvariantCulture, out var runMax) || runMin < 0 || runMax < runMin)
@@ -157,13 +188,13 @@ internal sealed record BenchOptions
             ControllerDll = Path.GetFullPath(Required("controller-dll")),
             Count = Int("count", 1000),
             Files = Int("files", 3),
-            FileBytes = Int("file-bytes", 10 * 1024),
+            FileBytes = Int("file-bytes", system ? 3300 : 10 * 1024),
             Workers = workers.Distinct().ToList(),
             DefaultWorkers = defaultWorkers,
-            CeilingConcurrency = OptionalInt("ceiling-concurrency"),
-            CreateConcurrency = Int("create-concurrency", 32),
+            CeilingConcurrency = OptionalInt("ceiling-concurrency") ?? (system ? 16 : null),
+            CreateConcurrency = Int("create-concurrency", system ? 16 : 32),
             Warmup = Int("warmup", 200, min: 0),
-            MemoryTotal = Int("memory-total", 10_000, min: 0),
+            MemoryTotal = Int("memory-total", system ? 0 : 10_000, min: 0),
             MemoryFileBytes = OptionalInt("memory-file-bytes"),
             MemoryConcurrency = Int("memory-concurrency", 16),
             Settle = TimeSpan.FromSeconds(Int("settle-seconds", 30, min: 0)),
@@ -177,6 +208,11 @@ internal sealed record BenchOptions
             SchedulingLimit = OptionalInt("scheduling-limit"),
             RunSecondsMin = runMin,
             RunSecondsMax = runMax,
+            System = system,
+            WebhookPid = OptionalInt("webhook-pid"),
+            ControllerEnvironment = ParseEnvironment(values.GetValueOrDefault("controller-env", "")),
+            MemoryVariants = values.GetValueOrDefault("memory-variants", "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(ParseEnvironment).ToList(),
         };
     }
 

@@ -15,13 +15,15 @@ namespace TaskRun.ControllerBench;
 /// The ceiling: a plain client making, for each pre-created TaskRun, exactly the writes the controller makes on
 /// its first reconcile (finalizer patch, ConfigMap apply, the service's PVC once, Job apply, status replace, event)
 /// with the same builders and writer classes (so the same request bodies), but no informers, no queue, no reads,
-/// no re-reconciles: <c>concurrency</c> pipelines over a shared list.
+/// no re-reconciles: <c>concurrency</c> pipelines over a shared list. <c>minimal</c> makes only the four writes
+/// every first run needs (finalizer as an idempotent merge patch, ConfigMap, Job, status): the system ceiling.
 /// </summary>
 internal static class CeilingPhase
 {
     public static readonly string[] Steps = ["finalizer patch", "ConfigMap apply", "PVC create (once)", "Job apply", "status replace", "event create"];
 
-    public static async Task<CeilingResult> RunAsync(IKubernetes client, IReadOnlyList<V2TaskRun> taskRuns, int concurrency, Clock clock, CancellationToken cancellationToken)
+    public static async Task<CeilingResult> RunAsync(
+        IKubernetes client, IReadOnlyList<V2TaskRun> taskRuns, int concurrency, Clock clock, CancellationToken cancellationToken, bool minimal = false)
     {
         var taskRunWriter = new TaskRunWriter(client);
         var childWriter = new ChildWriter(client, new ControllerMetrics(Prometheus.Metrics.NewCustomRegistry()));
@@ -48,11 +50,13 @@ internal static class CeilingPhase
                 }
 
                 const int run = 1;
-                var taskRun = await taskRunWriter.AddFinalizerAsync(taskRuns[i], cancellationToken);
+                var taskRun = minimal
+                    ? await MergeFinalizerAsync(client, taskRuns[i], cancellationToken)
+                    : await taskRunWriter.AddFinalizerAsync(taskRuns[i], cancellationToken);
                 Step(0);
                 await childWriter.WriteConfigMapAsync(RunChildren.ConfigMap(taskRun, run, RunPayloadBuilder.Build(taskRun, run)), taskRun.Metadata.Uid, cancellationToken);
                 Step(1);
-                if (Interlocked.Exchange(ref claimCreated, 1) == 0)
+                if (!minimal && Interlocked.Exchange(ref claimCreated, 1) == 0)
                 {
                     await CreateClaimAsync(client, taskRun, config.Workspace, cancellationToken);
                 }
@@ -63,7 +67,11 @@ internal static class CeilingPhase
                 var message = $"run {run} started (Job {RunNames.Job(taskRun.Metadata.Name, run)})";
                 await taskRunWriter.ReplaceStatusAsync(taskRun, RunningStatus(taskRun, run, message), cancellationToken);
                 Step(4);
-                await events.RecordAsync(taskRun, EventRecorder.Normal, "RunStarted", message, cancellationToken);
+                if (!minimal)
+                {
+                    await events.RecordAsync(taskRun, EventRecorder.Normal, "RunStarted", message, cancellationToken);
+                }
+
                 Step(5);
                 latencies[i] = clock.Now - begin;
             }
@@ -104,6 +112,15 @@ internal static class CeilingPhase
             ObservedGeneration = generation,
             Conditions = conditions,
         };
+    }
+
+    /// <summary>The finalizer as a merge patch: one write whether or not admission has added it already.</summary>
+    private static async Task<V2TaskRun> MergeFinalizerAsync(IKubernetes client, V2TaskRun taskRun, CancellationToken cancellationToken)
+    {
+        var patch = new k8s.Models.V1Patch($$$"""{"metadata":{"finalizers":["{{{TaskRunApi.Finalizer}}}"]}}""", k8s.Models.V1Patch.PatchType.MergePatch);
+        var response = await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, TaskRunApi.Group, TaskRunApi.V2,
+            taskRun.Metadata.NamespaceProperty, TaskRunApi.Plural, taskRun.Metadata.Name, fieldManager: TaskRunApi.FieldManager, cancellationToken: cancellationToken);
+        return TaskRun.Core.Serialization.KubeJson.Deserialize<V2TaskRun>((System.Text.Json.JsonElement)response)!;
     }
 
     private static async Task CreateClaimAsync(IKubernetes client, V2TaskRun taskRun, WorkspaceConfig workspace, CancellationToken cancellationToken)

@@ -13,6 +13,7 @@ namespace TaskRun.ControllerBench;
 internal sealed class ControllerRunner : IAsyncDisposable
 {
     private readonly Process process;
+    private bool disposed;
 
     private ControllerRunner(Process process, string ns, int workers, int port, string logPath)
     {
@@ -35,11 +36,12 @@ internal sealed class ControllerRunner : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
-    public static ControllerRunner Start(BenchOptions options, string ns, int workers)
+    /// <summary>Starts the controller with --controller-env, or with <paramref name="environment"/> instead when given.</summary>
+    public static ControllerRunner Start(BenchOptions options, string ns, int workers, IReadOnlyDictionary<string, string>? environment = null)
     {
         Directory.CreateDirectory(options.LogDir);
         var port = FreePort();
-        var logPath = Path.Combine(options.LogDir, $"controller-{ns}.log");
+        var logPath = Path.Combine(options.LogDir, $"controller-{ns}-{DateTime.UtcNow:HHmmss}.log");
         var start = new ProcessStartInfo("bash") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("exec dotnet \"$0\" \"$@\" >\"$LOG_PATH\" 2>&1");
@@ -58,6 +60,11 @@ internal sealed class ControllerRunner : IAsyncDisposable
         }
 
         start.Environment["LOG_PATH"] = logPath;
+        foreach (var (name, value) in environment ?? options.ControllerEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the controller");
         File.AppendAllText(Path.Combine(options.LogDir, "controller.pids"), process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
         return new ControllerRunner(process, ns, workers, port, logPath);
@@ -87,8 +94,15 @@ internal sealed class ControllerRunner : IAsyncDisposable
         throw new TimeoutException($"the controller was not working after 120 s (ready: {ready}); see {LogPath}");
     }
 
+    /// <summary>Stops the controller; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);

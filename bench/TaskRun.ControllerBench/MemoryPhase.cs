@@ -73,4 +73,41 @@ internal static class MemoryPhase
         var reading = await MemoryReading.TakeAsync($"{options.MemoryTotal} TaskRuns settled (+{options.Settle.TotalSeconds:0} s)", options.MemoryTotal, controller, metrics, cancellationToken);
         return (reading, createSeconds, settleSeconds);
     }
+
+    /// <summary>
+    /// One more controller per --memory-variants entry, started on the TaskRuns already there (all Running, so it
+    /// lists them, looks at each once and writes nothing), read once it is quiet and the GC has had --settle-seconds:
+    /// the same cache under different GC settings. The previous controller must be stopped first (no leader election).
+    /// </summary>
+    public static async Task<List<MemoryReading>> VariantsAsync(
+        MetricsClient metrics, string ns, int taskRuns, BenchOptions options, Clock clock, CancellationToken cancellationToken)
+    {
+        var readings = new List<MemoryReading>();
+        foreach (var environment in options.MemoryVariants)
+        {
+            var label = string.Join(",", environment.Select(e => $"{e.Key}={e.Value}"));
+            // "dll=PATH" is not passed on: it runs another build of the controller (a baseline) on the same cache.
+            var build = environment.TryGetValue("dll", out var dll) ? options with { ControllerDll = Path.GetFullPath(dll) } : options;
+            await using var controller = ControllerRunner.Start(build, ns, options.DefaultWorkers,
+                environment.Where(e => e.Key != "dll").ToDictionary(e => e.Key, e => e.Value));
+            try
+            {
+                var launched = clock.Now;
+                await controller.WaitUntilWorkingAsync(metrics, clock, cancellationToken);
+                await ControllerPhases.WaitForQuietAsync(metrics, controller, cancellationToken);
+                Console.WriteLine($"  variant {label}: working after {clock.Now - launched:0.0} s, quiet; pausing {options.Settle.TotalSeconds:0} s for the GC (load {Program.LoadAverage()})");
+                await Task.Delay(options.Settle, cancellationToken);
+                var reading = await MemoryReading.TakeAsync($"{label} (started on {taskRuns}, +{options.Settle.TotalSeconds:0} s)", taskRuns, controller, metrics, cancellationToken);
+                Console.WriteLine($"  variant {label}: VmRSS {reading.RssMiB:0} MiB, peak {reading.PeakMiB:0} MiB, managed heap {reading.ManagedHeapMiB:0} MiB");
+                readings.Add(reading);
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+            {
+                // A setting that cannot hold the cache (e.g. a heap limit too small: OutOfMemoryException in its log) is a result too.
+                Console.WriteLine($"  variant {label}: FAILED, {e.Message}");
+            }
+        }
+
+        return readings;
+    }
 }

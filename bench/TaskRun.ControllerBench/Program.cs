@@ -71,6 +71,13 @@ internal static class Program
             return;
         }
 
+        if (options.System)
+        {
+            Console.WriteLine($"\n[system] {options.Count} TaskRuns through the webhook: the ceiling (creates, then the minimal writes) and the controller, on this plane");
+            await SystemPhase.RunAsync(client, metrics, options, clock, cancellationToken);
+            return;
+        }
+
         if (options.Ceiling)
         {
             Console.WriteLine($"\n[ceiling] plain client, {options.CeilingWorkers} concurrent pipelines");
@@ -167,10 +174,17 @@ internal static class Program
             }
         }
 
+        if (options.MemoryTotal > 0 && kept is not null && options.MemoryVariants.Count > 0)
+        {
+            Console.WriteLine($"\n[memory variants] a fresh controller per variant on the same {options.MemoryTotal} TaskRuns");
+            report.Memory.AddRange(await MemoryPhase.VariantsAsync(metrics, kept.Namespace, options.MemoryTotal, options, clock, cancellationToken));
+        }
+
         report.Print();
     }
 
-    private static string LoadAverage()
+    /// <summary>The 1, 5 and 15 minute load averages: printed with every figure, the machine is shared.</summary>
+    internal static string LoadAverage()
     {
         try
         {

@@ -5,12 +5,18 @@ using TaskRun.Core.Api;
 
 namespace TaskRun.Controller.Reconciliation;
 
-/// <summary>Kubernetes Events on a TaskRun (what <c>kubectl describe</c> shows). A failed event write is logged, never fatal.</summary>
+/// <summary>
+/// Kubernetes Events on a TaskRun (what <c>kubectl describe</c> shows). A failed event write is logged, never fatal.
+/// With a <see cref="Sink"/> the Event is written in the background and the call returns at once.
+/// </summary>
 public sealed class EventRecorder(IKubernetes client, TimeProvider time, ILogger<EventRecorder> logger) : IEventRecorder
 {
     public const string Normal = "Normal";
     public const string Warning = "Warning";
     private const string Component = "taskrun-controller";
+
+    /// <summary>Where Events are queued for background writing; null writes each one inline.</summary>
+    public EventSink? Sink { get; init; }
 
     public async Task RecordAsync(V2TaskRun taskRun, string type, string reason, string message, CancellationToken cancellationToken)
     {
@@ -38,13 +44,12 @@ public sealed class EventRecorder(IKubernetes client, TimeProvider time, ILogger
             LastTimestamp = now,
             Count = 1,
         };
-        try
+        if (Sink is not null)
         {
-            await client.CoreV1.CreateNamespacedEventAsync(evt, ns, cancellationToken: cancellationToken);
+            Sink.Enqueue(evt);
+            return;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "could not record event {Reason} on {Namespace}/{TaskRun}", reason, ns, taskRun.Metadata.Name);
-        }
+
+        await EventSink.WriteAsync(client, evt, logger, cancellationToken);
     }
 }

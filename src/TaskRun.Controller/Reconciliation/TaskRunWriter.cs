@@ -48,10 +48,20 @@ public sealed class TaskRunWriter(IKubernetes client) : ITaskRunWriter
         return await PatchAsync(taskRun, patch, cancellationToken);
     }
 
-    /// <summary>Replaces the status; the resourceVersion in the body makes a stale write fail with 409 instead of overwriting.</summary>
+    /// <summary>
+    /// Replaces the status; the resourceVersion in the body makes a stale write fail with 409 instead of overwriting.
+    /// The API server takes only the status from a /status update (everything else comes from the stored object),
+    /// so the body carries no spec and only the metadata that identifies the object: the files are not sent again.
+    /// </summary>
     public async Task<V2TaskRun> ReplaceStatusAsync(V2TaskRun taskRun, TaskRunStatus status, CancellationToken cancellationToken)
     {
-        var body = new V2TaskRun { Metadata = taskRun.Metadata, Spec = taskRun.Spec, Status = status };
+        var metadata = taskRun.Metadata;
+        var body = new V2TaskRun
+        {
+            Metadata = new V1ObjectMeta { Name = metadata.Name, NamespaceProperty = metadata.NamespaceProperty, Uid = metadata.Uid, ResourceVersion = metadata.ResourceVersion },
+            Spec = new V2TaskRunSpec(),
+            Status = status,
+        };
         var response = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(
             body, TaskRunApi.Group, TaskRunApi.V2, taskRun.Metadata.NamespaceProperty, TaskRunApi.Plural, taskRun.Metadata.Name,
             fieldManager: TaskRunApi.FieldManager, cancellationToken: cancellationToken);

@@ -13,32 +13,76 @@ public static class ResourceClients
     /// <summary>Jobs and ConfigMaps are selected by the managed-by label, so the caches hold only ours.</summary>
     public const string ManagedBySelector = TaskRunLabels.ManagedBy + "=" + TaskRunLabels.ManagedByValue;
 
-    /// <summary>TaskRuns in v2, the version the controller reads.</summary>
-    public static IResourceClient<V2TaskRun> TaskRuns(IKubernetes client, string? watchNamespace) =>
-        new ResourceClient<V2TaskRun, object>(TaskRunApi.Kind, (r, cancel) => watchNamespace is null
-            ? client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
-                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel)
-            : client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
-                allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel),
-            body =>
+    /// <summary>TaskRuns in v2, the version the controller reads; listed in pages, each slimmed by <paramref name="slim"/> first.</summary>
+    public static IResourceClient<V2TaskRun> TaskRuns(IKubernetes client, string? watchNamespace, Func<V2TaskRun, V2TaskRun> slim) =>
+        new PagedResourceClient<V2TaskRun>(
+            new ResourceClient<V2TaskRun, object>(TaskRunApi.Kind, (r, cancel) => watchNamespace is null
+                ? client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
+                    allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel)
+                : client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
+                    allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel),
+                body =>
+                {
+                    var list = KubeJson.Deserialize<V2TaskRunList>((JsonElement)body)!;
+                    return new(list.Items.ToList(), list.Metadata.ResourceVersion);
+                }),
+            async (token, cancel) =>
             {
+                var body = watchNamespace is null
+                    ? await client.CustomObjects.ListClusterCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
+                        continueParameter: token, limit: PagedList.PageSize, cancellationToken: cancel)
+                    : await client.CustomObjects.ListNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
+                        continueParameter: token, limit: PagedList.PageSize, cancellationToken: cancel);
                 var list = KubeJson.Deserialize<V2TaskRunList>((JsonElement)body)!;
-                return new(list.Items.ToList(), list.Metadata.ResourceVersion);
-            });
+                return new Page<V2TaskRun>(list.Items, list.Metadata.ContinueProperty, list.Metadata.ResourceVersion);
+            },
+            slim);
 
-    /// <summary>Jobs made by the controller.</summary>
-    public static IResourceClient<V1Job> Jobs(IKubernetes client, string? watchNamespace) =>
-        ResourceClient.For<V1Job, V1JobList>(V1Job.KubeKind, (r, cancel) => watchNamespace is null
-            ? client.BatchV1.ListJobForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: r.AllowWatchBookmarks, labelSelector: ManagedBySelector,
-                resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel)
-            : client.BatchV1.ListNamespacedJobWithHttpMessagesAsync(watchNamespace, allowWatchBookmarks: r.AllowWatchBookmarks, labelSelector: ManagedBySelector,
-                resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel));
+    /// <summary>Jobs made by the controller; listed in pages, each slimmed by <paramref name="slim"/> first.</summary>
+    public static IResourceClient<V1Job> Jobs(IKubernetes client, string? watchNamespace, Func<V1Job, V1Job> slim) =>
+        new PagedResourceClient<V1Job>(
+            ResourceClient.For<V1Job, V1JobList>(V1Job.KubeKind, (r, cancel) => watchNamespace is null
+                ? client.BatchV1.ListJobForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: r.AllowWatchBookmarks, labelSelector: ManagedBySelector,
+                    resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel)
+                : client.BatchV1.ListNamespacedJobWithHttpMessagesAsync(watchNamespace, allowWatchBookmarks: r.AllowWatchBookmarks, labelSelector: ManagedBySelector,
+                    resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel)),
+            async (token, cancel) =>
+            {
+                var list = watchNamespace is null
+                    ? await client.BatchV1.ListJobForAllNamespacesAsync(continueParameter: token, labelSelector: ManagedBySelector,
+                        limit: PagedList.PageSize, cancellationToken: cancel)
+                    : await client.BatchV1.ListNamespacedJobAsync(watchNamespace, continueParameter: token, labelSelector: ManagedBySelector,
+                        limit: PagedList.PageSize, cancellationToken: cancel);
+                return new Page<V1Job>(list.Items, list.Metadata.ContinueProperty, list.Metadata.ResourceVersion);
+            },
+            slim);
 
-    /// <summary>ConfigMaps made by the controller (the run files).</summary>
+    /// <summary>
+    /// ConfigMaps made by the controller (the run files), as metadata only: they are watched just to find their owner
+    /// TaskRun, and their data (the task's files) would otherwise cross the wire and be parsed on every list and
+    /// event. The API server (meta.k8s.io/v1 since Kubernetes 1.15) answers these Accept headers with
+    /// PartialObjectMetadata(List); one that does not falls back to full objects (the trailing plain
+    /// <c>application/json</c>), which the informer's slimming then strips. An empty PartialObjectMetadataList has no items.
+    /// </summary>
     public static IResourceClient<V1ConfigMap> ConfigMaps(IKubernetes client, string? watchNamespace) =>
-        ResourceClient.For<V1ConfigMap, V1ConfigMapList>(V1ConfigMap.KubeKind, (r, cancel) => watchNamespace is null
+        new ResourceClient<V1ConfigMap, V1ConfigMapList>(V1ConfigMap.KubeKind, (r, cancel) => watchNamespace is null
             ? client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: r.AllowWatchBookmarks, labelSelector: ManagedBySelector,
-                resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel)
+                resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, customHeaders: MetadataOnly(r), cancellationToken: cancel)
             : client.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync(watchNamespace, allowWatchBookmarks: r.AllowWatchBookmarks, labelSelector: ManagedBySelector,
-                resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel));
+                resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, customHeaders: MetadataOnly(r), cancellationToken: cancel),
+            list => new ResourceList<V1ConfigMap>(list.Items?.ToList() ?? [], list.Metadata.ResourceVersion));
+
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> MetadataListAccept = new Dictionary<string, IReadOnlyList<string>>
+    {
+        ["Accept"] = ["application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1", "application/json"],
+    };
+
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> MetadataWatchAccept = new Dictionary<string, IReadOnlyList<string>>
+    {
+        ["Accept"] = ["application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1", "application/json"],
+    };
+
+    /// <summary>A list answers with a PartialObjectMetadataList; a watch's events carry PartialObjectMetadata.</summary>
+    private static IReadOnlyDictionary<string, IReadOnlyList<string>> MetadataOnly(ListRequest request) =>
+        request.Watch ? MetadataWatchAccept : MetadataListAccept;
 }

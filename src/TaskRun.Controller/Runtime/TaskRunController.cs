@@ -26,6 +26,7 @@ public sealed class TaskRunController : IDisposable
     private readonly DependentsIndex dependents = new();
     private readonly NotificationDispatcher notifications;
     private readonly QueueKicker queueKicker;
+    private readonly EventSink eventSink;
 
     public TaskRunController(
         IKubernetes client,
@@ -41,14 +42,15 @@ public sealed class TaskRunController : IDisposable
         ArgumentNullException.ThrowIfNull(time);
         logger = loggers.CreateLogger<TaskRunController>();
         var random = new Random();
-        TaskRuns = new Informer<V2TaskRun>(ResourceClients.TaskRuns(client, options.WatchNamespace), options.Informer, time, random,
+        TaskRuns = new Informer<V2TaskRun>(ResourceClients.TaskRuns(client, options.WatchNamespace, CachedForms.WithoutContents), options.Informer, time, random,
             loggers.CreateLogger<Informer<V2TaskRun>>(), CachedForms.WithoutContents);
-        Jobs = new Informer<V1Job>(ResourceClients.Jobs(client, options.WatchNamespace), options.Informer, time, random,
+        Jobs = new Informer<V1Job>(ResourceClients.Jobs(client, options.WatchNamespace, CachedForms.SlimJob), options.Informer, time, random,
             loggers.CreateLogger<Informer<V1Job>>(), CachedForms.SlimJob);
         ConfigMaps = new Informer<V1ConfigMap>(ResourceClients.ConfigMaps(client, options.WatchNamespace), options.Informer, time, random,
             loggers.CreateLogger<Informer<V1ConfigMap>>(), CachedForms.SlimConfigMap);
         queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
-        var events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>());
+        eventSink = new EventSink(client, loggers.CreateLogger<EventSink>());
+        var events = new EventRecorder(client, time, loggers.CreateLogger<EventRecorder>()) { Sink = eventSink };
         notifications = new NotificationDispatcher(TaskRuns.Cache, new CloudEventSender(), new NotificationAcknowledger(client), events,
             config, metrics, time, loggers.CreateLogger<NotificationDispatcher>());
         Admissions = new AdmissionGate(TaskRuns.Cache, Jobs.Cache, config, time);
@@ -101,6 +103,7 @@ public sealed class TaskRunController : IDisposable
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var informers = new[] { TaskRuns.RunAsync(stop.Token), Jobs.RunAsync(stop.Token), ConfigMaps.RunAsync(stop.Token) };
+        var eventWrites = eventSink.RunAsync(stop.Token);
         try
         {
             await Task.WhenAll(TaskRuns.Synced, Jobs.Synced, ConfigMaps.Synced).WaitAsync(stop.Token);
@@ -117,6 +120,7 @@ public sealed class TaskRunController : IDisposable
             queue.ShutDown();
             await stop.CancelAsync();
             await Task.WhenAll(informers).ContinueWith(_ => { }, TaskScheduler.Default);
+            await eventWrites;
         }
     }
 

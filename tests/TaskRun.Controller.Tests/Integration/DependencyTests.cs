@@ -61,7 +61,9 @@ public sealed class DependencyTests(KubernetesFixture fixture, ITestOutputHelper
         Assert.Equal(("False", ConditionReasons.DependencyFailed), (succeeded?.Status, succeeded?.Reason));
         Assert.Contains("dependency migrate failed (RetriesExhausted", succeeded!.Message, StringComparison.Ordinal);
         Assert.Equal(ConditionReasons.DependencyFailed, Condition(failed, ConditionTypes.DependenciesReady)?.Reason);
-        Assert.Contains(await EventsAsync(ns, "deploy"), e => e.Reason == ConditionReasons.DependencyFailed && e.Type == "Warning");
+        // Events are written in the background, just after the status.
+        await Eventually.HoldsAsync(() => EventsAsync(ns, "deploy"),
+            events => events.Any(e => e.Reason == ConditionReasons.DependencyFailed && e.Type == "Warning"), "a DependencyFailed Warning Event");
         Assert.Equal(["migrate-run-1"], (await Cluster.JobsAsync(fixture.Client, ns)).Select(j => j.Metadata.Name));
 
         // The dependency's manual retry succeeds: the failed dependent stays failed.

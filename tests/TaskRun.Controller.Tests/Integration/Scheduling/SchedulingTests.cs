@@ -80,7 +80,10 @@ public sealed class SchedulingTests(ITestOutputHelper output) : IAsyncLifetime
         var admitted = await cluster.GetAsync(b, "b-critical");
         var scheduled = admitted.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Scheduled);
         Assert.Equal(("True", ConditionReasons.Admitted), (scheduled.Status, scheduled.Reason));
-        var events = (await cluster.Client.CoreV1.ListNamespacedEventAsync(b, fieldSelector: "involvedObject.name=b-critical")).Items;
+        // Events are written in the background, just after the status.
+        var events = await Eventually.HoldsAsync(
+            async () => (await cluster.Client.CoreV1.ListNamespacedEventAsync(b, fieldSelector: "involvedObject.name=b-critical")).Items,
+            items => items.Any(e => e.Reason == ConditionReasons.Admitted), "the Admitted Event of b-critical");
         Assert.Contains(events, e => e.Reason == ConditionReasons.Queued);
         Assert.Contains(events, e => e.Reason == ConditionReasons.Admitted && e.Message.StartsWith("run 1 left the queue after", StringComparison.Ordinal));
         var metrics = await controller.MetricsTextAsync();
