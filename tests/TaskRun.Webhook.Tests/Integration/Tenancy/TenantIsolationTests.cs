@@ -64,8 +64,9 @@ public sealed class TenantIsolationTests(WebhookFixture fixture) : IAsyncLifetim
 
         foreach (var name in new[] { "victim", "squat" })
         {
-            var events = await tenant.EventsOfAsync(name);
-            Assert.Contains(events, e => e.Reason == ConditionReasons.NameConflict && e.Type == "Warning");
+            // Events are written in the background, after the status: wait for the Warning.
+            var events = await tenant.EventuallyAsync(() => tenant.EventsOfAsync(name),
+                found => found.Any(e => e.Reason == ConditionReasons.NameConflict && e.Type == "Warning"), $"a NameConflict Warning Event on {name}");
             Assert.DoesNotContain(events, e => e.Reason == "ReconcileError");
             Assert.All(events, e => Assert.DoesNotContain("do-not-touch", e.Message, StringComparison.Ordinal));
             Assert.All(events, e => Assert.DoesNotContain("FOREIGN", e.Message, StringComparison.Ordinal));
