@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text;
 using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
@@ -98,6 +99,16 @@ public sealed class TaskFile
     [Required]
     [JsonPropertyName("content")]
     public string? Content { get; set; }
+
+    /// <summary>
+    /// The content's length in UTF-8 bytes when it was measured instead of read: the validating webhook judges
+    /// a 1 MiB file without turning it into a 2 MiB string. Null otherwise; never serialized.
+    /// </summary>
+    [JsonIgnore]
+    public long? MeasuredContentBytes { get; set; }
+
+    /// <summary>The content's length in UTF-8 bytes, measured or counted; null when there is no content.</summary>
+    public long? ContentBytes() => MeasuredContentBytes ?? (Content is null ? null : Encoding.UTF8.GetByteCount(Content));
 
     /// <summary>A copy of every field (member by member) but the content.</summary>
     public TaskFile WithoutContent()

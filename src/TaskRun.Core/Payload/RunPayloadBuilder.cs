@@ -31,6 +31,23 @@ public static class RunPayloadBuilder
         return new RunPayload(entries);
     }
 
+    /// <summary>
+    /// <see cref="RunPayload.SizeBytes"/> of <see cref="Build"/>'s payload without building it: a file counts
+    /// by <see cref="TaskFile.ContentBytes"/>, so a TaskRun whose contents were only measured is sized right.
+    /// </summary>
+    public static long SizeBytes(V2TaskRun taskRun, int run)
+    {
+        ArgumentNullException.ThrowIfNull(taskRun);
+        long size = 0;
+        foreach (var file in taskRun.Spec.Files ?? [])
+        {
+            size += Encoding.UTF8.GetByteCount(file.Name ?? "") + (file.ContentBytes() ?? 0);
+        }
+
+        return size + Encoding.UTF8.GetByteCount(RunPayload.ClaudeFileName) + Encoding.UTF8.GetByteCount(ClaudeMarkdown(taskRun.Spec, run)) +
+            Encoding.UTF8.GetByteCount(RunPayload.MetadataFileName) + Encoding.UTF8.GetByteCount(MetadataYaml(taskRun, run));
+    }
+
     /// <summary>The directory of a run's files, relative to the service's workspace root.</summary>
     public static string RunDirectory(long taskId, int run) =>
         string.Create(CultureInfo.InvariantCulture, $".task/{taskId}/run-{run}");

@@ -149,13 +149,12 @@ public static partial class TaskRunValidator
                     $"file type \"{Printable(file.Type)}\" is not supported; use one of {string.Join(", ", FileTypes.All)}, or leave it out to infer it from the name"));
             }
 
-            if (file.Content is null)
+            if (file.ContentBytes() is not { } bytes)
             {
                 errors.Add(new(path + ".content", FieldErrorType.Required, "content is required (it may be empty)"));
                 continue;
             }
 
-            var bytes = Encoding.UTF8.GetByteCount(file.Content);
             if (bytes > policy.MaxFileBytes)
             {
                 errors.Add(new(path + ".content", FieldErrorType.TooLong,
@@ -306,7 +305,7 @@ public static partial class TaskRunValidator
     {
         // retry.attempt is at most SpecLimits.MaxAttempt, so this cannot overflow.
         var largestRun = (taskRun.Spec.Retry?.Attempt ?? SpecLimits.MinAttempt) + SpecLimits.MaxMaxRetries;
-        var size = RunPayloadBuilder.Build(WithPredictableName(taskRun), largestRun).SizeBytes;
+        var size = RunPayloadBuilder.SizeBytes(WithPredictableName(taskRun), largestRun);
         if (size > SpecLimits.ConfigMapBudgetBytes)
         {
             errors.Add(new("spec.files", FieldErrorType.TooLong,

@@ -37,7 +37,7 @@ internal sealed class MutatingHandler : IAdmissionHandler
                 return TaskRunObjects.UnknownOperation(request);
         }
 
-        if (!TaskRunObjects.TryRead(request.Object, "object", V1FieldPaths.SentAsV1(request), out var taskRun, out var problem, withoutContents: true))
+        if (!TaskRunObjects.TryRead(request.Object, "object", V1FieldPaths.SentAsV1(request), out var taskRun, out var problem, contents: FileContents.Skipped))
         {
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
         }
@@ -49,7 +49,7 @@ internal sealed class MutatingHandler : IAdmissionHandler
 
         V2TaskRun? old = null;
         if (request.Operation == TaskRunObjects.Update &&
-            !TaskRunObjects.TryRead(request.OldObject, "oldObject", V1FieldPaths.SentAsV1(request), out old, out problem, withoutContents: true))
+            !TaskRunObjects.TryRead(request.OldObject, "oldObject", V1FieldPaths.SentAsV1(request), out old, out problem, contents: FileContents.Skipped))
         {
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
         }

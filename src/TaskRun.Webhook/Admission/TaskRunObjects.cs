@@ -25,17 +25,23 @@ internal static class TaskRunObjects
         ApiStatus.BadRequest($"operation \"{request.Operation}\" is not handled here; expected CREATE or UPDATE")));
 
     /// <summary>KubeJson's conventions, except that file contents are skipped, not read into strings.</summary>
-    private static readonly JsonSerializerOptions WithoutContents = new(KubeJson.Options)
+    private static readonly JsonSerializerOptions ContentsSkipped = new(KubeJson.Options)
     {
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SkipFileContent } },
     };
 
+    /// <summary>KubeJson's conventions, except that file contents are measured (<see cref="TaskFile.MeasuredContentBytes"/>), not read into strings.</summary>
+    private static readonly JsonSerializerOptions ContentsMeasured = new(KubeJson.Options)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { MeasureFileContent } },
+    };
+
     /// <summary>Reads <paramref name="element"/> as a v2 TaskRun, or explains which field could not be read.</summary>
-    /// <param name="withoutContents">
-    /// Leave every file's content null: the mutating webhook never needs them, and they are nearly all of the
-    /// bytes (a 1 MiB file would otherwise become a 2 MiB string per request).
+    /// <param name="contents">
+    /// What becomes of the files' contents. They are nearly all of the bytes, and a 1 MiB file read into a string
+    /// is 2 MiB more per request: the mutating webhook skips them, the validating webhook only measures them.
     /// </param>
-    public static bool TryRead(JsonElement? element, string role, bool sentAsV1, out V2TaskRun? taskRun, out ApiStatus? problem, bool withoutContents = false)
+    public static bool TryRead(JsonElement? element, string role, bool sentAsV1, out V2TaskRun? taskRun, out ApiStatus? problem, FileContents contents = FileContents.Read)
     {
         taskRun = null;
         problem = null;
@@ -47,7 +53,12 @@ internal static class TaskRunObjects
 
         try
         {
-            taskRun = withoutContents ? value.Deserialize<V2TaskRun>(WithoutContents) : KubeJson.Deserialize<V2TaskRun>(value);
+            taskRun = contents switch
+            {
+                FileContents.Skipped => value.Deserialize<V2TaskRun>(ContentsSkipped),
+                FileContents.Measured => value.Deserialize<V2TaskRun>(ContentsMeasured),
+                _ => KubeJson.Deserialize<V2TaskRun>(value),
+            };
         }
         catch (JsonException e)
         {
@@ -85,6 +96,26 @@ internal static class TaskRunObjects
             {
                 property.Set = null;
                 property.ShouldSerialize = static (_, _) => false;
+            }
+        }
+    }
+
+    private static void MeasureFileContent(JsonTypeInfo type)
+    {
+        if (type.Type != typeof(TaskFile))
+        {
+            return;
+        }
+
+        for (var i = 0; i < type.Properties.Count; i++)
+        {
+            if (type.Properties[i].Name == "content")
+            {
+                var measured = type.CreateJsonPropertyInfo(typeof(long?), "content");
+                measured.CustomConverter = new ContentLengthConverter();
+                measured.Set = static (file, length) => ((TaskFile)file).MeasuredContentBytes = (long?)length;
+                measured.ShouldSerialize = static (_, _) => false;
+                type.Properties[i] = measured;
             }
         }
     }

@@ -37,7 +37,7 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
         switch (request.Operation)
         {
             case TaskRunObjects.Create:
-                if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var created, out var problem))
+                if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var created, out var problem, FileContents.Measured))
                 {
                     return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
                 }
@@ -50,8 +50,8 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
                 result = DependencyCycles.Check(WithLabelCheck(TaskRunValidator.ValidateCreate(created!, config.Policy), created!), created!, request.Namespace, dependencies);
                 break;
             case TaskRunObjects.Update:
-                if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var updated, out problem) ||
-                    !TaskRunObjects.TryRead(request.OldObject, "oldObject", sentAsV1, out var old, out problem))
+                if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var updated, out problem, FileContents.Measured) ||
+                    !TaskRunObjects.TryRead(request.OldObject, "oldObject", sentAsV1, out var old, out problem, FileContents.Measured))
                 {
                     return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
                 }

@@ -22,6 +22,10 @@ namespace TaskRun.Webhook.Hosting;
 /// </summary>
 internal sealed class ReviewEndpoint : IDisposable
 {
+    // The managed heap is capped (the Deployment's DOTNET_GCHeapHardLimit): a review whose memory cannot be had
+    // is shed like one over the body budget, and the process, whose other reviews are unaffected, goes on.
+    private const string OutOfMemory = "the webhook ran short of memory for this review under its heap limit; retry shortly";
+
     // Escapes only what JSON requires: the answer goes to the API server, never into HTML.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -112,9 +116,8 @@ internal sealed class ReviewEndpoint : IDisposable
         if (reservation is null)
         {
             // The connection stays open: Kestrel discards the unread body (at the minimum rate or it drops it).
-            context.Response.Headers.RetryAfter = "1";
-            await ErrorAsync(context, endpoint, StatusCodes.Status503ServiceUnavailable,
-                $"the webhook is at its limit of {budget.TotalBytes:N0} request bytes in flight and could not take {request.ContentLength ?? limit:N0} more within {options.RequestBodyBudgetWait.TotalSeconds:0.#} s; retry shortly", "overloaded");
+            await ShedAsync(context, endpoint,
+                $"the webhook is at its limit of {budget.TotalBytes:N0} request bytes in flight and could not take {request.ContentLength ?? limit:N0} more within {options.RequestBodyBudgetWait.TotalSeconds:0.#} s; retry shortly");
             return;
         }
 
@@ -142,6 +145,11 @@ internal sealed class ReviewEndpoint : IDisposable
             await ErrorAsync(context, endpoint, StatusCodes.Status413PayloadTooLarge, TooLarge(e.Length, limit));
             return;
         }
+        catch (OutOfMemoryException)
+        {
+            await ShedAsync(context, endpoint, OutOfMemory);
+            return;
+        }
 
         // Parsing and judging are CPU-bound: a few at a time, so a burst queues here (asynchronously) instead of
         // in the thread pool, where it would delay everything else, the health probes included.
@@ -162,6 +170,12 @@ internal sealed class ReviewEndpoint : IDisposable
         try
         {
             convertedRaw = isConversion && TryConvertRaw(context, body.Span, out verdict);
+        }
+        catch (OutOfMemoryException)
+        {
+            processing.Release();
+            await ShedAsync(context, endpoint, OutOfMemory);
+            return;
         }
         catch
         {
@@ -193,6 +207,12 @@ internal sealed class ReviewEndpoint : IDisposable
             {
                 activity?.SetStatus(ActivityStatusCode.Error, e.Message);
                 await ErrorAsync(context, endpoint, StatusCodes.Status400BadRequest, e.Message);
+                return;
+            }
+            catch (OutOfMemoryException)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, OutOfMemory);
+                await ShedAsync(context, endpoint, OutOfMemory);
                 return;
             }
 
@@ -301,6 +321,13 @@ internal sealed class ReviewEndpoint : IDisposable
             endpoint, verdict.Operation, verdict.Kind, verdict.Namespace, verdict.Name, verdict.Uid, verdict.Result,
             verdict.DryRun ? " (dry run)" : "", verdict.Warnings, elapsed.TotalMilliseconds,
             verdict.Message is null ? "" : ": " + verdict.Message);
+    }
+
+    /// <summary>A 503 with Retry-After: the review is refused for load, not for what it says, and a retry may pass.</summary>
+    private Task ShedAsync(HttpContext context, string endpoint, string message)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return ErrorAsync(context, endpoint, StatusCodes.Status503ServiceUnavailable, message, "overloaded");
     }
 
     private async Task ErrorAsync(HttpContext context, string endpoint, int statusCode, string message, string result = "bad_request")

@@ -38,7 +38,7 @@ internal static class FullyPopulated
         TaskId = 7,
         ServiceName = "svc",
         Priority = Priorities.High,
-        Files = [new TaskFile { Name = "task.md", Type = FileTypes.Task, Content = "# the task" }],
+        Files = [new TaskFile { Name = "task.md", Type = FileTypes.Task, Content = "# the task", MeasuredContentBytes = 10 }],
         Retry = new RetrySpec { Attempt = 2, MaxRetries = 1 },
         TimeoutSeconds = 600,
         Agent = new AgentOverride { Image = "agent:1", MaxTurns = 5 },

@@ -195,6 +195,25 @@ public sealed partial class RunPayloadBuilderTests
         }, iter: 1_000, print: KubeJson.Serialize);
 
     [Fact]
+    public void SizeBytes_without_building_equals_the_built_payloads_size_and_counts_measured_contents() =>
+        TaskRunGen.ValidInput.Sample(taskRun =>
+        {
+            TaskRunDefaulter.Default(taskRun);
+            var run = taskRun.Spec.Retry!.Attempt!.Value;
+            var built = RunPayloadBuilder.Build(taskRun, run).SizeBytes;
+            Assert.Equal(built, RunPayloadBuilder.SizeBytes(taskRun, run));
+
+            // The validating webhook's form: each content's length, no content.
+            foreach (var file in taskRun.Spec.Files!)
+            {
+                file.MeasuredContentBytes = Encoding.UTF8.GetByteCount(file.Content!);
+                file.Content = null;
+            }
+
+            Assert.Equal(built, RunPayloadBuilder.SizeBytes(taskRun, run));
+        }, iter: 300, print: KubeJson.Serialize);
+
+    [Fact]
     public void Building_is_deterministic()
     {
         var first = RunPayloadBuilder.Build(TaskRuns.Valid(), 2);

@@ -96,6 +96,40 @@ public sealed class ValidatingHandlerTests
         Assert.Contains("1,000 bytes (limits.maxFileBytes)", cause.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_is_measured_in_UTF8_bytes_of_its_unescaped_content(bool overTheLimit)
+    {
+        // 300 × "é€😀\n\"": 2 + 3 + 4 + 1 + 1 = 11 bytes each once unescaped, several times that as escaped JSON.
+        var content = string.Concat(Enumerable.Repeat("é€😀\n\"", 300));
+        config.Current = ControllerConfig.Default with { Limits = new LimitsConfig { MaxFileBytes = overTheLimit ? 3299 : 3300 } };
+        var taskRun = Reviews.MinimalTaskRun();
+        taskRun["spec"]!["files"]![0]!["content"] = content;
+
+        var response = Handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response;
+
+        Assert.Equal(!overTheLimit, response.Allowed);
+        if (overTheLimit)
+        {
+            var cause = Assert.Single(response.Status!.Details!.Causes!);
+            Assert.Equal("spec.files[0].content", cause.Field);
+            Assert.Contains("is 3,300 bytes in UTF-8", cause.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_file_without_content_is_denied_as_required()
+    {
+        var taskRun = Reviews.MinimalTaskRun();
+        taskRun["spec"]!["files"]![0]!["content"] = null;
+
+        var cause = Assert.Single(Handler.Admit(Reviews.TaskRunRequest("CREATE", taskRun)).Response.Status!.Details!.Causes!);
+
+        Assert.Equal("spec.files[0].content", cause.Field);
+        Assert.Equal("FieldValueRequired", cause.Reason);
+    }
+
     [Fact]
     public void Agent_overrides_follow_the_live_config()
     {

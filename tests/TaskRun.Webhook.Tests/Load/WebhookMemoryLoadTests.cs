@@ -81,7 +81,7 @@ public sealed class WebhookMemoryLoadTests(ITestOutputHelper output) : IAsyncLif
         });
 
         var ok = statuses.Count(s => s == 200);
-        Assert.All(statuses, s => Assert.Contains(s, new[] { 200, 503 }));
+        Assert.True(statuses.All(s => s is 200 or 503), "answers other than 200 and 503; the webhook's log:\n" + Webhook.ReadLog());
         Assert.True(ok >= 1000, $"only {ok} of 2,000 valid reviews were answered; the budget sheds too much");
     }
 
