@@ -1,12 +1,9 @@
-using k8s;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using Serilog;
 using TaskRun.Controller;
 using TaskRun.Controller.Hosting;
-using TaskRun.Core.Config;
 using TaskRun.Core.Observability;
-using TaskRun.Runtime;
 using TaskRun.Runtime.Leadership;
 
 // Wiring only: settings are validated before anything starts.

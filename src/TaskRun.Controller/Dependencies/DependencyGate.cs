@@ -1,5 +1,4 @@
 using System.Globalization;
-using TaskRun.Core.Api;
 using TaskRun.Core.Dependencies;
 
 namespace TaskRun.Controller.Dependencies;

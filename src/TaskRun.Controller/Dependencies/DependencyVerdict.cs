@@ -1,5 +1,3 @@
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Dependencies;
 
 public enum DependencyDecision

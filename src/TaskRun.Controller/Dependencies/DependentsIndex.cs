@@ -1,6 +1,3 @@
-using TaskRun.Runtime;
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Dependencies;
 
 /// <summary>

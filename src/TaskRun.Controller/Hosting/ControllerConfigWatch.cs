@@ -1,6 +1,3 @@
-using k8s;
-using TaskRun.Core.Config;
-
 namespace TaskRun.Controller.Hosting;
 
 /// <summary>The hot-reloaded config of the controller: the shared config source, reported as both processes report it.</summary>

@@ -1,7 +1,5 @@
-using k8s;
 using Microsoft.Extensions.Options;
 using TaskRun.Controller.Runtime;
-using TaskRun.Core.Config;
 using TaskRun.Runtime.Leadership;
 
 namespace TaskRun.Controller.Hosting;

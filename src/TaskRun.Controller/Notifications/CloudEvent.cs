@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using TaskRun.Core.Api;
 
 namespace TaskRun.Controller.Notifications;
 

@@ -1,10 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using k8s;
 using k8s.Autorest;
-using k8s.Models;
-using TaskRun.Runtime;
-using TaskRun.Core.Api;
 using TaskRun.Core.Serialization;
 
 namespace TaskRun.Controller.Notifications;

@@ -1,10 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
 using TaskRun.Controller.Reconciliation;
-using TaskRun.Runtime;
-using TaskRun.Core.Api;
-using TaskRun.Core.Config;
 
 namespace TaskRun.Controller.Notifications;
 
@@ -15,44 +11,24 @@ namespace TaskRun.Controller.Notifications;
 /// Delivery is at least once: a notification leaves the status only after every sink that wants it answered
 /// 2xx or was given up on; a replica that stops meanwhile leaves it there for the next leader.
 /// </summary>
-public sealed class NotificationDispatcher : IDisposable
+public sealed class NotificationDispatcher(
+    ObjectCache<V2TaskRun> taskRuns, CloudEventSender sender, NotificationAcknowledger acknowledger, EventRecorder events,
+    Func<ControllerConfig> config, ControllerMetrics metrics, TimeProvider time, ILogger logger, int workers = 4) : IDisposable
 {
     private const int ShardCapacity = 256;
     private const int RememberedIds = 4096;
     private static readonly TimeSpan RetryAfterApiError = TimeSpan.FromSeconds(5);
 
-    private readonly ObjectCache<V2TaskRun> taskRuns;
-    private readonly CloudEventSender sender;
-    private readonly NotificationAcknowledger acknowledger;
-    private readonly EventRecorder events;
-    private readonly Func<ControllerConfig> config;
-    private readonly ControllerMetrics metrics;
-    private readonly TimeProvider time;
-    private readonly ILogger logger;
-    private readonly Channel<ObjectKey>[] shards;
+    private readonly Channel<ObjectKey>[] shards = [.. Enumerable.Range(0, workers).Select(_ => Channel.CreateBounded<ObjectKey>(new BoundedChannelOptions(ShardCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    }))];
+
     private readonly ConcurrentDictionary<ObjectKey, byte> queued = new();
     private readonly ConcurrentDictionary<string, byte> acknowledged = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> acknowledgedOrder = new();
     private int overflowed;
-
-    public NotificationDispatcher(
-        ObjectCache<V2TaskRun> taskRuns, CloudEventSender sender, NotificationAcknowledger acknowledger, EventRecorder events,
-        Func<ControllerConfig> config, ControllerMetrics metrics, TimeProvider time, ILogger logger, int workers = 4)
-    {
-        this.taskRuns = taskRuns;
-        this.sender = sender;
-        this.acknowledger = acknowledger;
-        this.events = events;
-        this.config = config;
-        this.metrics = metrics;
-        this.time = time;
-        this.logger = logger;
-        shards = [.. Enumerable.Range(0, workers).Select(_ => Channel.CreateBounded<ObjectKey>(new BoundedChannelOptions(ShardCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        }))];
-    }
 
     /// <summary>Queues a TaskRun that has undelivered notifications; never blocks (a full queue is rescanned later).</summary>
     public void Offer(V2TaskRun? taskRun)

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using TaskRun.Core.Api;
-using TaskRun.Core.Config;
 
 namespace TaskRun.Controller.Notifications;
 

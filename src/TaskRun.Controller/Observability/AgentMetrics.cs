@@ -1,5 +1,4 @@
 using Prometheus;
-using TaskRun.Core.Api;
 
 namespace TaskRun.Controller;
 

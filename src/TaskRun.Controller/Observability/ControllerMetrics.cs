@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Prometheus;
-using TaskRun.Core.Config;
-using TaskRun.Runtime;
 using TaskRun.Runtime.Leadership;
 
 namespace TaskRun.Controller;

@@ -1,6 +1,5 @@
 using Prometheus;
 using TaskRun.Controller.Scheduling;
-using TaskRun.Core.Api;
 
 namespace TaskRun.Controller;
 

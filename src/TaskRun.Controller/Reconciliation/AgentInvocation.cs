@@ -1,7 +1,4 @@
 using System.Globalization;
-using k8s.Models;
-using TaskRun.Core.Api;
-using TaskRun.Core.Config;
 
 namespace TaskRun.Controller.Reconciliation;
 

@@ -1,5 +1,3 @@
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>What the agent said when a run finished.</summary>

@@ -1,10 +1,6 @@
 using System.Globalization;
 using System.Text;
-using k8s;
-using k8s.Models;
-using Microsoft.Extensions.Logging;
 using TaskRun.Core.Agent;
-using TaskRun.Core.Api;
 
 namespace TaskRun.Controller.Reconciliation;
 

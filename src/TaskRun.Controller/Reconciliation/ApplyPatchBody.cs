@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using k8s.Models;
 using TaskRun.Core.Serialization;
 
 namespace TaskRun.Controller.Reconciliation;

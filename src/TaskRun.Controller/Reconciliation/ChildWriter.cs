@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using k8s;
-using k8s.Models;
-using TaskRun.Core.Api;
-using TaskRun.Core.Config;
 
 namespace TaskRun.Controller.Reconciliation;
 

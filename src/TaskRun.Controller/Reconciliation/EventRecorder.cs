@@ -1,8 +1,3 @@
-using k8s;
-using k8s.Models;
-using Microsoft.Extensions.Logging;
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>

@@ -1,7 +1,4 @@
 using System.Threading.Channels;
-using k8s;
-using k8s.Models;
-using Microsoft.Extensions.Logging;
 
 namespace TaskRun.Controller.Reconciliation;
 

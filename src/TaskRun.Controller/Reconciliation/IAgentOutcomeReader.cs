@@ -1,5 +1,3 @@
-using k8s.Models;
-
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>What the agent said when a run's Job finished (<see cref="AgentOutcomeReader"/>).</summary>

@@ -1,6 +1,3 @@
-using k8s.Models;
-using TaskRun.Core.Config;
-
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>The reconciler's reads and writes of a run's children on the API server (<see cref="ChildWriter"/>).</summary>

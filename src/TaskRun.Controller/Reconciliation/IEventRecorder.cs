@@ -1,5 +1,3 @@
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>Kubernetes Events on a TaskRun (<see cref="EventRecorder"/>); a failed write is never fatal.</summary>

@@ -1,5 +1,3 @@
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>What the reconciler counts (<see cref="ReconcilerMetrics"/> exports it to Prometheus).</summary>

@@ -1,5 +1,3 @@
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>The reconciler's reads and writes of TaskRuns on the API server (<see cref="TaskRunWriter"/>).</summary>

@@ -1,6 +1,3 @@
-using k8s.Models;
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using TaskRun.Controller.Scheduling;
-using TaskRun.Core.Config;
 
 namespace TaskRun.Controller.Reconciliation;
 

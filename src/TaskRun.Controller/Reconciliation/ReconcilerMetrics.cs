@@ -1,5 +1,3 @@
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>The reconciler's counts, as the controller's Prometheus metrics.</summary>

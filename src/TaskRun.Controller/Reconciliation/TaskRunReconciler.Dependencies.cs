@@ -1,6 +1,4 @@
 using TaskRun.Controller.Dependencies;
-using TaskRun.Runtime;
-using TaskRun.Core.Api;
 
 namespace TaskRun.Controller.Reconciliation;
 

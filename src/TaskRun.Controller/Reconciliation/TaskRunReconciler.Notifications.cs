@@ -1,5 +1,4 @@
 using TaskRun.Controller.Notifications;
-using TaskRun.Core.Api;
 
 namespace TaskRun.Controller.Reconciliation;
 

@@ -1,5 +1,3 @@
-using TaskRun.Runtime;
-
 namespace TaskRun.Controller.Reconciliation;
 
 /// <summary>The reconciler the controller loop calls, one TaskRun key at a time.</summary>

@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using k8s.Models;
-using Microsoft.Extensions.Logging;
-using TaskRun.Runtime;
 using TaskRun.Controller.Scheduling;
-using TaskRun.Core.Api;
-using TaskRun.Core.Config;
 using TaskRun.Core.Naming;
 using TaskRun.Core.Payload;
 using TaskRun.Core.Validation;

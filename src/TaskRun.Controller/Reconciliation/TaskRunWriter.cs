@@ -1,7 +1,4 @@
 using System.Text.Json;
-using k8s;
-using k8s.Models;
-using TaskRun.Core.Api;
 using TaskRun.Core.Serialization;
 
 namespace TaskRun.Controller.Reconciliation;

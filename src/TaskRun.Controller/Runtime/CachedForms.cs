@@ -1,6 +1,3 @@
-using k8s.Models;
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Runtime;
 
 /// <summary>The slimmed forms the informers cache: what the controller reads of each kind, without the bulk.</summary>

@@ -1,7 +1,3 @@
-using k8s.Models;
-using TaskRun.Core.Api;
-using TaskRun.Runtime;
-
 namespace TaskRun.Controller.Runtime;
 
 /// <summary>Counts the cached TaskRuns by phase and the unfinished Jobs, each interval, into the gauges.</summary>

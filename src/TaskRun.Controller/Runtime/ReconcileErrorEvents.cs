@@ -1,7 +1,4 @@
-using k8s.Models;
 using TaskRun.Controller.Reconciliation;
-using TaskRun.Core.Api;
-using TaskRun.Runtime;
 
 namespace TaskRun.Controller.Runtime;
 

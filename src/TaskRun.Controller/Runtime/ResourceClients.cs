@@ -1,42 +1,10 @@
-using System.Text.Json;
-using k8s;
-using k8s.Models;
-using TaskRun.Core.Api;
-using TaskRun.Core.Serialization;
-using TaskRun.Runtime;
-
 namespace TaskRun.Controller.Runtime;
 
-/// <summary>The list+watch clients of the kinds the controller caches, in all namespaces (null) or one.</summary>
+/// <summary>The list+watch clients of the controller's children (Jobs, ConfigMaps), in all namespaces (null) or one; TaskRuns: <see cref="TaskRunResourceClient"/>.</summary>
 public static class ResourceClients
 {
     /// <summary>Jobs and ConfigMaps are selected by the managed-by label, so the caches hold only ours.</summary>
     public const string ManagedBySelector = TaskRunLabels.ManagedBy + "=" + TaskRunLabels.ManagedByValue;
-
-    /// <summary>TaskRuns in v2, the version the controller reads; listed in pages, each slimmed by <paramref name="slim"/> first.</summary>
-    public static IResourceClient<V2TaskRun> TaskRuns(IKubernetes client, string? watchNamespace, Func<V2TaskRun, V2TaskRun> slim) =>
-        new PagedResourceClient<V2TaskRun>(
-            new ResourceClient<V2TaskRun, object>(TaskRunApi.Kind, (r, cancel) => watchNamespace is null
-                ? client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
-                    allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel)
-                : client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
-                    allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel),
-                body =>
-                {
-                    var list = KubeJson.Deserialize<V2TaskRunList>((JsonElement)body)!;
-                    return new(list.Items.ToList(), list.Metadata.ResourceVersion);
-                }),
-            async (token, cancel) =>
-            {
-                var body = watchNamespace is null
-                    ? await client.CustomObjects.ListClusterCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
-                        continueParameter: token, limit: PagedList.PageSize, cancellationToken: cancel)
-                    : await client.CustomObjects.ListNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
-                        continueParameter: token, limit: PagedList.PageSize, cancellationToken: cancel);
-                var list = KubeJson.Deserialize<V2TaskRunList>((JsonElement)body)!;
-                return new Page<V2TaskRun>(list.Items, list.Metadata.ContinueProperty, list.Metadata.ResourceVersion);
-            },
-            slim);
 
     /// <summary>Jobs made by the controller; listed in pages, each slimmed by <paramref name="slim"/> first.</summary>
     public static IResourceClient<V1Job> Jobs(IKubernetes client, string? watchNamespace, Func<V1Job, V1Job> slim) =>

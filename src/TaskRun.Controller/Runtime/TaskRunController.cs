@@ -1,13 +1,7 @@
-using k8s;
-using k8s.Models;
-using Microsoft.Extensions.Logging;
 using TaskRun.Controller.Dependencies;
 using TaskRun.Controller.Notifications;
 using TaskRun.Controller.Reconciliation;
 using TaskRun.Controller.Scheduling;
-using TaskRun.Core.Api;
-using TaskRun.Core.Config;
-using TaskRun.Runtime;
 
 namespace TaskRun.Controller.Runtime;
 
@@ -42,7 +36,7 @@ public sealed class TaskRunController : IDisposable
         ArgumentNullException.ThrowIfNull(time);
         logger = loggers.CreateLogger<TaskRunController>();
         var random = new Random();
-        TaskRuns = new Informer<V2TaskRun>(ResourceClients.TaskRuns(client, options.WatchNamespace, CachedForms.WithoutContents), options.Informer, time, random,
+        TaskRuns = new Informer<V2TaskRun>(TaskRunResourceClient.Create(client, options.WatchNamespace, CachedForms.WithoutContents), options.Informer, time, random,
             loggers.CreateLogger<Informer<V2TaskRun>>(), CachedForms.WithoutContents);
         Jobs = new Informer<V1Job>(ResourceClients.Jobs(client, options.WatchNamespace, CachedForms.SlimJob), options.Informer, time, random,
             loggers.CreateLogger<Informer<V1Job>>(), CachedForms.SlimJob);

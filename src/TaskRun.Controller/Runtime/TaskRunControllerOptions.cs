@@ -1,5 +1,4 @@
 using TaskRun.Controller.Scheduling;
-using TaskRun.Runtime;
 
 namespace TaskRun.Controller.Runtime;
 

@@ -1,7 +1,3 @@
-using k8s.Models;
-using TaskRun.Runtime;
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Scheduling;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using k8s.Models;
-using TaskRun.Runtime;
-using TaskRun.Core.Api;
-using TaskRun.Core.Config;
-
 namespace TaskRun.Controller.Scheduling;
 
 /// <summary>The active runs per namespace and every waiting candidate's place, at one moment.</summary>

@@ -1,6 +1,3 @@
-using TaskRun.Runtime;
-using TaskRun.Core.Config;
-
 namespace TaskRun.Controller.Scheduling;
 
 /// <summary>What holds a queued run back.</summary>

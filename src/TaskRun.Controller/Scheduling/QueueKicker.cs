@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Logging;
-using TaskRun.Runtime;
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Scheduling;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using TaskRun.Core.Api;
-using TaskRun.Core.Config;
 
 namespace TaskRun.Controller.Scheduling;
 

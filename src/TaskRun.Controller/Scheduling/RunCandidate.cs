@@ -1,6 +1,3 @@
-using TaskRun.Runtime;
-using TaskRun.Core.Api;
-
 namespace TaskRun.Controller.Scheduling;
 
 /// <summary>A TaskRun whose next run waits for a slot: what the queue order needs of it, and nothing else.</summary>

@@ -7,24 +7,8 @@ using k8s.Models;
 namespace TaskRun.Core.Api;
 
 /// <summary>orchestrator.io/v2 TaskRun: the hub, the storage version and the version the controller reads.</summary>
-public sealed class V2TaskRun : IKubernetesObject<V1ObjectMeta>, ISpec<V2TaskRunSpec>, IStatus<TaskRunStatus?>
+public sealed class V2TaskRun() : TaskRunObject<V2TaskRunSpec>(TaskRunApi.V2ApiVersion)
 {
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = TaskRunApi.V2ApiVersion;
-
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = TaskRunApi.Kind;
-
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [Required]
-    [JsonPropertyName("spec")]
-    public V2TaskRunSpec Spec { get; set; } = new();
-
-    [JsonPropertyName("status")]
-    public TaskRunStatus? Status { get; set; }
-
     /// <summary>
     /// A copy without its files' contents (most of a TaskRun's size), for the controller's cache. Copied member
     /// by member, so a field added later is kept without being listed; metadata and status are shared, not copied.
@@ -45,19 +29,8 @@ public sealed class V2TaskRun : IKubernetesObject<V1ObjectMeta>, ISpec<V2TaskRun
     }
 }
 
-public sealed class V2TaskRunSpec
+public sealed class V2TaskRunSpec : TaskRunSpecIdentity
 {
-    [Required]
-    [JsonPropertyName("taskId")]
-    public long? TaskId { get; set; }
-
-    [Required]
-    [JsonPropertyName("serviceName")]
-    public string? ServiceName { get; set; }
-
-    [JsonPropertyName("priority")]
-    public string? Priority { get; set; }
-
     [Required]
     [JsonPropertyName("files")]
     public List<TaskFile>? Files { get; set; }

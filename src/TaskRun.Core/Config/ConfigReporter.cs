@@ -41,85 +41,75 @@ public sealed record ConfigReporterOptions(string Component, string WhenBlocked,
 /// a warning, since they silently change behaviour; an invalid config is logged as an error and reported as an
 /// <see cref="InvalidConfigEvent"/> on the ConfigMap; the validity gauge follows fail-closed.
 /// </summary>
-public sealed class ConfigReporter
+public static class ConfigReporter
 {
-    private readonly ControllerConfigSource source;
-    private readonly IConfigMetrics metrics;
-    private readonly IKubernetes client;
-    private readonly ConfigReporterOptions options;
-    private readonly TimeProvider time;
-    private readonly ILogger logger;
-
-    private ConfigReporter(ControllerConfigSource source, IConfigMetrics metrics, IKubernetes client, ConfigReporterOptions options, TimeProvider time, ILogger logger)
-    {
-        this.source = source;
-        this.metrics = metrics;
-        this.client = client;
-        this.options = options;
-        this.time = time;
-        this.logger = logger;
-    }
-
     /// <summary>Reports every change of <paramref name="source"/> from now on.</summary>
     public static void Attach(ControllerConfigSource source, IConfigMetrics metrics, IKubernetes client, ConfigReporterOptions options, TimeProvider time, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var reporter = new ConfigReporter(source, metrics ?? throw new ArgumentNullException(nameof(metrics)), client ?? throw new ArgumentNullException(nameof(client)),
-            options ?? throw new ArgumentNullException(nameof(options)), time ?? throw new ArgumentNullException(nameof(time)), logger ?? throw new ArgumentNullException(nameof(logger)));
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        var reporter = new Subscriber(source, metrics, client, options, time, logger);
         source.Changed += (_, e) => reporter.OnChanged(e);
         source.Rejected += (_, e) => reporter.OnRejected(e);
         // The informer logs each failure itself; here it is only counted.
         source.WatchFailed += (_, _) => metrics.ConfigUpdated(ConfigUpdateResults.WatchError);
     }
 
-    private void OnChanged(ConfigChangedEventArgs e)
+    private sealed class Subscriber(ControllerConfigSource source, IConfigMetrics metrics, IKubernetes client, ConfigReporterOptions options, TimeProvider time, ILogger logger)
     {
-        metrics.SetConfigValid(true);
-        if (e.Origin == ConfigOrigin.BuiltInDefaults)
+        public void OnChanged(ConfigChangedEventArgs e)
         {
-            metrics.ConfigUpdated(ConfigUpdateResults.Defaults);
-            logger.LogWarning("config: {Description}: the BUILT-IN DEFAULTS are in use (limits.maxFileBytes {MaxFileBytes}, agent.allowOverrides {AllowOverrides})",
+            metrics.SetConfigValid(true);
+            if (e.Origin == ConfigOrigin.BuiltInDefaults)
+            {
+                metrics.ConfigUpdated(ConfigUpdateResults.Defaults);
+                logger.LogWarning("config: {Description}: the BUILT-IN DEFAULTS are in use (limits.maxFileBytes {MaxFileBytes}, agent.allowOverrides {AllowOverrides})",
+                    e.Description, e.Config.Limits.MaxFileBytes, e.Config.Agent.AllowOverrides);
+                return;
+            }
+
+            metrics.ConfigUpdated(ConfigUpdateResults.Applied);
+            logger.LogInformation("config: {Description}; new work uses it (limits.maxFileBytes {MaxFileBytes}, agent.allowOverrides {AllowOverrides})",
                 e.Description, e.Config.Limits.MaxFileBytes, e.Config.Agent.AllowOverrides);
-            return;
         }
 
-        metrics.ConfigUpdated(ConfigUpdateResults.Applied);
-        logger.LogInformation("config: {Description}; new work uses it (limits.maxFileBytes {MaxFileBytes}, agent.allowOverrides {AllowOverrides})",
-            e.Description, e.Config.Limits.MaxFileBytes, e.Config.Agent.AllowOverrides);
-    }
+        public void OnRejected(ConfigRejectedEventArgs e)
+        {
+            metrics.ConfigUpdated(ConfigUpdateResults.Rejected);
+            var metadata = e.ConfigMap.Metadata;
+            if (e.Blocked)
+            {
+                metrics.SetConfigValid(false);
+                logger.LogError("config in ConfigMap {Namespace}/{Name} (resourceVersion {ResourceVersion}) is invalid and no valid config is known: {WhenBlocked} until a valid config is applied (or the ConfigMap is deleted for the built-in defaults): {Errors}",
+                    source.Namespace, source.Name, metadata?.ResourceVersion, options.WhenBlocked, e.Summary);
+            }
+            else
+            {
+                logger.LogError("config in ConfigMap {Namespace}/{Name} (resourceVersion {ResourceVersion}) is invalid and was NOT applied; keeping the last good config: {Errors}",
+                    source.Namespace, source.Name, metadata?.ResourceVersion, e.Summary);
+            }
 
-    private void OnRejected(ConfigRejectedEventArgs e)
-    {
-        metrics.ConfigUpdated(ConfigUpdateResults.Rejected);
-        var metadata = e.ConfigMap.Metadata;
-        if (e.Blocked)
-        {
-            metrics.SetConfigValid(false);
-            logger.LogError("config in ConfigMap {Namespace}/{Name} (resourceVersion {ResourceVersion}) is invalid and no valid config is known: {WhenBlocked} until a valid config is applied (or the ConfigMap is deleted for the built-in defaults): {Errors}",
-                source.Namespace, source.Name, metadata?.ResourceVersion, options.WhenBlocked, e.Summary);
-        }
-        else
-        {
-            logger.LogError("config in ConfigMap {Namespace}/{Name} (resourceVersion {ResourceVersion}) is invalid and was NOT applied; keeping the last good config: {Errors}",
-                source.Namespace, source.Name, metadata?.ResourceVersion, e.Summary);
+            if (options.EmitEvents)
+            {
+                _ = RecordWarningAsync(e.ConfigMap, e.Summary, e.Blocked);
+            }
         }
 
-        if (options.EmitEvents)
+        /// <summary>A Warning Event on the ConfigMap, one per bad version however many replicas see it.</summary>
+        private async Task RecordWarningAsync(V1ConfigMap configMap, string errors, bool blocked)
         {
-            _ = RecordWarningAsync(e.ConfigMap, e.Summary, e.Blocked);
-        }
-    }
-
-    /// <summary>A Warning Event on the ConfigMap, one per bad version however many replicas see it.</summary>
-    private async Task RecordWarningAsync(V1ConfigMap configMap, string errors, bool blocked)
-    {
-        try
-        {
-            await InvalidConfigEvent.RecordAsync(client, configMap, errors, options.Component, time.GetUtcNow().UtcDateTime, blocked);
-        }
-        catch (Exception error) when (error is not OutOfMemoryException)
-        {
-            logger.LogWarning("could not record the InvalidConfig Warning Event: {Error}", error.Message);
+            try
+            {
+                await InvalidConfigEvent.RecordAsync(client, configMap, errors, options.Component, time.GetUtcNow().UtcDateTime, blocked);
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                logger.LogWarning("could not record the InvalidConfig Warning Event: {Error}", error.Message);
+            }
         }
     }
 }

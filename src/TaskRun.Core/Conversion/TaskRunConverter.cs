@@ -53,10 +53,7 @@ public static class TaskRunConverter
             return obj;
         }
 
-        var v1Spec = new JsonObject();
-        MoveIfPresent(spec, "taskId", v1Spec, "taskId");
-        MoveIfPresent(spec, "serviceName", v1Spec, "serviceName");
-        MoveIfPresent(spec, "priority", v1Spec, "priority");
+        var v1Spec = TakeSharedFields(spec);
         if (spec.Remove("files", out var files))
         {
             v1Spec["markdownFiles"] = RenameInItems(files, V2ToV1FileFields);
@@ -93,6 +90,18 @@ public static class TaskRunConverter
         return obj;
     }
 
+    /// <summary>A new spec holding the fields both versions spell the same way (<see cref="TaskRunSpecIdentity"/>), moved out of <paramref name="spec"/>.</summary>
+    private static JsonObject TakeSharedFields(JsonObject spec)
+    {
+        var shared = new JsonObject();
+        foreach (var field in SharedFields)
+        {
+            MoveIfPresent(spec, field, shared, field);
+        }
+
+        return shared;
+    }
+
     private static JsonObject V1ToHub(JsonObject obj)
     {
         obj["apiVersion"] = TaskRunApi.V2ApiVersion;
@@ -114,10 +123,7 @@ public static class TaskRunConverter
             return obj;
         }
 
-        var v2Spec = new JsonObject();
-        MoveIfPresent(spec, "taskId", v2Spec, "taskId");
-        MoveIfPresent(spec, "serviceName", v2Spec, "serviceName");
-        MoveIfPresent(spec, "priority", v2Spec, "priority");
+        var v2Spec = TakeSharedFields(spec);
         if (spec.Remove("markdownFiles", out var files))
         {
             v2Spec["files"] = RenameInItems(files, V1ToV2FileFields);
@@ -199,6 +205,8 @@ public static class TaskRunConverter
             }
         }
     }
+
+    private static readonly string[] SharedFields = ["taskId", "serviceName", "priority"];
 
     private static readonly (string From, string To)[] V2ToV1FileFields = [("name", "filename"), ("type", "fileType"), ("content", "content")];
     private static readonly (string From, string To)[] V1ToV2FileFields = [("filename", "name"), ("fileType", "type"), ("content", "content")];

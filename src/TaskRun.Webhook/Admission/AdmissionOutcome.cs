@@ -15,6 +15,21 @@ internal sealed record AdmissionOutcome(AdmissionResponse Response, string Resul
 
     public static AdmissionOutcome Deny(AdmissionResponse response) =>
         new(response, response.Status?.Code == 422 ? Denied : Rejected);
+
+    /// <summary>An operation the handler does not know is denied, not allowed.</summary>
+    public static AdmissionOutcome UnknownOperation(AdmissionRequest request) => Deny(AdmissionResponse.Deny(request.Uid!,
+        ApiStatus.BadRequest($"operation \"{request.Operation}\" is not handled here; expected CREATE or UPDATE")));
+
+    /// <summary>
+    /// The answer to an operation that needs no judging: DELETE is allowed (nothing is written), an unknown
+    /// operation denied; null for CREATE and UPDATE, which the handler judges.
+    /// </summary>
+    public static AdmissionOutcome? AnswerUnlessCreateOrUpdate(AdmissionRequest request) => request.Operation switch
+    {
+        AdmissionRequest.Create or AdmissionRequest.Update => null,
+        AdmissionRequest.Delete => Allow(AdmissionResponse.Allow(request.Uid!)),
+        _ => UnknownOperation(request),
+    };
 }
 
 /// <summary>One admission webhook: a path and the judgement of a request.</summary>

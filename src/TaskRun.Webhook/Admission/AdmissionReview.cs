@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace TaskRun.Webhook.Admission;
@@ -50,6 +49,9 @@ internal sealed class AdmissionRequest
 
     /// <summary>CREATE, UPDATE, DELETE or CONNECT.</summary>
     public string? Operation { get; set; }
+
+    /// <summary>The <see cref="Operation"/> values the handlers tell apart.</summary>
+    public const string Create = "CREATE", Update = "UPDATE", Delete = "DELETE";
 
     /// <summary>
     /// The object, an element of the request's parsed body (not copied): read by

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
-using TaskRun.Core.Api;
 using TaskRun.Webhook.Patching;
 
 namespace TaskRun.Webhook.Admission;

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using TaskRun.Core.Api;
 using TaskRun.Core.Defaulting;
 using TaskRun.Core.Serialization;
 using TaskRun.Webhook.Patching;
@@ -27,14 +25,9 @@ internal sealed class MutatingHandler : IAdmissionHandler
             return TaskRunObjects.WrongKind(request);
         }
 
-        switch (request.Operation)
+        if (AdmissionOutcome.AnswerUnlessCreateOrUpdate(request) is { } answered)
         {
-            case TaskRunObjects.Create or TaskRunObjects.Update:
-                break;
-            case TaskRunObjects.Delete:
-                return AdmissionOutcome.Allow(AdmissionResponse.Allow(uid));
-            default:
-                return TaskRunObjects.UnknownOperation(request);
+            return answered;
         }
 
         if (!TaskRunObjects.TryRead(request.Object, "object", V1FieldPaths.SentAsV1(request), out var taskRun, out var problem, contents: FileContents.Skipped))
@@ -48,13 +41,13 @@ internal sealed class MutatingHandler : IAdmissionHandler
         }
 
         V2TaskRun? old = null;
-        if (request.Operation == TaskRunObjects.Update &&
+        if (request.Operation == AdmissionRequest.Update &&
             !TaskRunObjects.TryRead(request.OldObject, "oldObject", V1FieldPaths.SentAsV1(request), out old, out problem, contents: FileContents.Skipped))
         {
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
         }
 
-        var (patch, warnings) = DefaultAndPatch(request.Object!.Value, taskRun!, old, request.Operation == TaskRunObjects.Create);
+        var (patch, warnings) = DefaultAndPatch(request.Object!.Value, taskRun!, old, request.Operation == AdmissionRequest.Create);
         if (V1FieldPaths.SentAsV1(request))
         {
             warnings = [.. warnings.Select(V1FieldPaths.TranslateMessage)];

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using TaskRun.Core.Api;
 using TaskRun.Core.Serialization;
 using TaskRun.Core.Validation;
 
@@ -9,20 +7,12 @@ namespace TaskRun.Webhook.Admission;
 /// <summary>What the TaskRun admission handlers share: the expected kind, and reading the objects of a request.</summary>
 internal static class TaskRunObjects
 {
-    public const string Create = "CREATE";
-    public const string Update = "UPDATE";
-    public const string Delete = "DELETE";
-
     public static bool IsV2TaskRun(GroupVersionKind? kind) =>
         kind is { Group: TaskRunApi.Group, Version: TaskRunApi.V2, Kind: TaskRunApi.Kind };
 
     /// <summary>Anything but a v2 TaskRun is denied: the webhook is registered for v2 with matchPolicy Equivalent.</summary>
     public static AdmissionOutcome WrongKind(AdmissionRequest request) => AdmissionOutcome.Deny(AdmissionResponse.Deny(request.Uid!,
         ApiStatus.BadRequest($"this webhook handles {TaskRunApi.V2ApiVersion} {TaskRunApi.Kind} (registered for v2 with matchPolicy: Equivalent, so the API server converts v1 first); it was called for {request.Kind?.ToString() ?? "no kind"}")));
-
-    /// <summary>An operation the handler does not know is denied, not allowed.</summary>
-    public static AdmissionOutcome UnknownOperation(AdmissionRequest request) => AdmissionOutcome.Deny(AdmissionResponse.Deny(request.Uid!,
-        ApiStatus.BadRequest($"operation \"{request.Operation}\" is not handled here; expected CREATE or UPDATE")));
 
     /// <summary>KubeJson's conventions, except that file contents are skipped, not read into strings.</summary>
     private static readonly JsonSerializerOptions ContentsSkipped = new(KubeJson.Options)

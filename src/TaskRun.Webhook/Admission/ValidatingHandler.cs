@@ -1,5 +1,3 @@
-using System.Text.Json;
-using TaskRun.Core.Api;
 using TaskRun.Core.Validation;
 using TaskRun.Webhook.Config;
 using TaskRun.Webhook.Dependencies;
@@ -36,7 +34,7 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
         ValidationResult result;
         switch (request.Operation)
         {
-            case TaskRunObjects.Create:
+            case AdmissionRequest.Create:
                 if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var created, out var problem, FileContents.Measured))
                 {
                     return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
@@ -49,7 +47,7 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
 
                 result = DependencyCycles.Check(WithLabelCheck(TaskRunValidator.ValidateCreate(created!, config.Policy), created!), created!, request.Namespace, dependencies);
                 break;
-            case TaskRunObjects.Update:
+            case AdmissionRequest.Update:
                 if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var updated, out problem, FileContents.Measured) ||
                     !TaskRunObjects.TryRead(request.OldObject, "oldObject", sentAsV1, out var old, out problem, FileContents.Measured))
                 {
@@ -74,10 +72,10 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
                 }
 
                 break;
-            case TaskRunObjects.Delete:
+            case AdmissionRequest.Delete:
                 return AdmissionOutcome.Allow(AdmissionResponse.Allow(uid));
             default:
-                return TaskRunObjects.UnknownOperation(request);
+                return AdmissionOutcome.UnknownOperation(request);
         }
 
         if (sentAsV1)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using k8s.Models;
 using TaskRun.Core.Config;
 using TaskRun.Core.Serialization;
@@ -27,15 +26,10 @@ internal sealed class ConfigMapValidatingHandler(ILiveConfig config) : IAdmissio
                 $"this webhook validates v1 ConfigMaps (the {ControllerConfig.ConfigMapName} config); it was called for {request.Kind?.ToString() ?? "no kind"}")));
         }
 
-        switch (request.Operation)
+        // Deleting the config is allowed: both processes fall back to the built-in defaults, loudly.
+        if (AdmissionOutcome.AnswerUnlessCreateOrUpdate(request) is { } answered)
         {
-            case TaskRunObjects.Create or TaskRunObjects.Update:
-                break;
-            case TaskRunObjects.Delete:
-                // Deleting the config is allowed: both processes fall back to the built-in defaults, loudly.
-                return AdmissionOutcome.Allow(AdmissionResponse.Allow(uid));
-            default:
-                return TaskRunObjects.UnknownOperation(request);
+            return answered;
         }
 
         if (request.Name != ControllerConfig.ConfigMapName || request.Namespace != config.Namespace)

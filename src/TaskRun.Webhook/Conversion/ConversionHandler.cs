@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using TaskRun.Core.Api;
 using TaskRun.Core.Conversion;
 using TaskRun.Webhook.Admission;
 using TaskRun.Webhook.Observability;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using TaskRun.Webhook.Hosting;
 
 namespace TaskRun.Webhook.Conversion;

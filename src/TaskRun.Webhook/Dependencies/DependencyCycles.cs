@@ -1,4 +1,3 @@
-using TaskRun.Core.Api;
 using TaskRun.Core.Dependencies;
 using TaskRun.Core.Validation;
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using TaskRun.Webhook.Admission;
 using TaskRun.Webhook.Conversion;
 

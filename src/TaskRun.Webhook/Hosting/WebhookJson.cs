@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using TaskRun.Webhook.Admission;
 using TaskRun.Webhook.Conversion;

@@ -68,6 +68,8 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
         Assert.Equal(LogEventLevel.Information, denied.Level);
         Assert.Contains("spec.serviceName", Property(denied, "Reason"), StringComparison.Ordinal);
 
+        // The span ends when the request's handling returns, just after the log line: wait for it too.
+        await StoppedAsync(mutateUid);
         var span = Assert.Single(spans, s => (string?)s.GetTagItem("k8s.admission.uid") == mutateUid);
         Assert.Equal("admission mutate", span.DisplayName);
         Assert.Equal(ActivityKind.Server, span.Kind);
@@ -82,6 +84,7 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
         await PostAsync("/convert", WithUid("conversion-v1-to-v2.json", uid));
         using var bad = await PostAsync("/validate", "{");
         await LoggedAsync(e => Property(e, "StatusCode") == "400");
+        await StoppedAsync(uid);
 
         var span = Assert.Single(spans, s => (string?)s.GetTagItem("k8s.admission.uid") == uid);
         Assert.Equal("conversion", span.DisplayName);
@@ -105,6 +108,9 @@ public sealed class ObservabilityTests : IAsyncLifetime, IDisposable
         Assert.True(check.Succeeded && check.StandardError.Trim().Length == 0, check.ToString());
         Assert.Contains("taskrun_webhook_requests_total{endpoint=\"mutate\"", text, StringComparison.Ordinal);
     }
+
+    private Task StoppedAsync(string uid) =>
+        Eventually.HoldsAsync(() => spans.Any(s => (string?)s.GetTagItem("k8s.admission.uid") == uid), "the span of review " + uid);
 
     private Task LoggedAsync(Func<LogEvent, bool> predicate) => Eventually.HoldsAsync(() => logs.Events.Any(predicate), "the log line");
 

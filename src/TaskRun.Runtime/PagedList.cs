@@ -1,8 +1,7 @@
 using k8s;
 using k8s.Models;
-using TaskRun.Runtime;
 
-namespace TaskRun.Controller.Runtime;
+namespace TaskRun.Runtime;
 
 /// <summary>
 /// A list read in pages (limit + continue), each page slimmed before the next is read. One unpaged list of 10,000

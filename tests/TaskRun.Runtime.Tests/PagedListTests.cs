@@ -1,7 +1,7 @@
-using TaskRun.Controller.Runtime;
+using TaskRun.Runtime;
 using Xunit;
 
-namespace TaskRun.Controller.Tests.Runtime;
+namespace TaskRun.Runtime.Tests;
 
 /// <summary>A list read page by page: every continue token followed, each page slimmed before the next is read.</summary>
 public sealed class PagedListTests

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using k8s;
+using TaskRun.Core.Serialization;
+using TaskRun.Runtime;
+
+namespace TaskRun.Core.Api;
+
+/// <summary>List+watch of v2 TaskRuns for an informer, in every namespace (null) or one; the controller and the webhook both cache TaskRuns through it.</summary>
+public static class TaskRunResourceClient
+{
+    /// <summary>Listed in pages (<see cref="PagedList"/>), each object slimmed by <paramref name="slim"/> before the next page is read.</summary>
+    public static IResourceClient<V2TaskRun> Create(IKubernetes client, string? watchNamespace, Func<V2TaskRun, V2TaskRun> slim)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return new PagedResourceClient<V2TaskRun>(
+            new ResourceClient<V2TaskRun, object>(TaskRunApi.Kind, (r, cancel) => watchNamespace is null
+                ? client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
+                    allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel)
+                : client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
+                    allowWatchBookmarks: r.AllowWatchBookmarks, resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, cancellationToken: cancel),
+                body =>
+                {
+                    var list = ReadList(body);
+                    return new(list.Items.ToList(), list.Metadata.ResourceVersion);
+                }),
+            async (token, cancel) =>
+            {
+                var body = watchNamespace is null
+                    ? await client.CustomObjects.ListClusterCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
+                        continueParameter: token, limit: PagedList.PageSize, cancellationToken: cancel)
+                    : await client.CustomObjects.ListNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
+                        continueParameter: token, limit: PagedList.PageSize, cancellationToken: cancel);
+                var list = ReadList(body);
+                return new Page<V2TaskRun>(list.Items, list.Metadata.ContinueProperty, list.Metadata.ResourceVersion);
+            },
+            slim);
+    }
+
+    /// <summary>The custom objects API answers with an untyped body: a JsonElement of the list.</summary>
+    private static V2TaskRunList ReadList(object body) => KubeJson.Deserialize<V2TaskRunList>((JsonElement)body)!;
+}
