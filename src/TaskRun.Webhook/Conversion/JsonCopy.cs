@@ -1,11 +1,12 @@
+using System.Text.Unicode;
 using TaskRun.Webhook.Hosting;
 
 namespace TaskRun.Webhook.Conversion;
 
 /// <summary>
-/// Copies JSON from bytes to a writer token by token, the way a <see cref="JsonElement"/> or a JSON tree writes
-/// itself: strings and member names unescaped and escaped again by the writer's encoder, numbers as they came.
-/// The copy is then the same as when the value went through a tree, without building one.
+/// Copies JSON from bytes to a writer token by token without building a tree: string values and numbers as the
+/// request spelled them, member names unescaped and escaped again by the writer's encoder (they are short). The copy
+/// is the same JSON as when the value went through a tree; only the spelling of escapes in strings may differ.
 /// </summary>
 internal static class JsonCopy
 {
@@ -78,7 +79,32 @@ internal static class JsonCopy
     /// <summary>Writes the member name the reader is on.</summary>
     public static void PropertyName(ref Utf8JsonReader reader, Utf8JsonWriter writer) => Text(ref reader, writer, propertyName: true);
 
-    private static void String(ref Utf8JsonReader reader, Utf8JsonWriter writer) => Text(ref reader, writer, propertyName: false);
+    /// <summary>
+    /// A string value is copied as the request spelled it, escapes and all: the same text to any JSON reader, and a
+    /// file's content is neither unescaped nor escaped again, which was most of a conversion's work. A value that
+    /// is not valid UTF-8 goes through the writer instead, which refuses it.
+    /// </summary>
+    private static void String(ref Utf8JsonReader reader, Utf8JsonWriter writer)
+    {
+        var value = reader.ValueSpan;
+        if (reader.HasValueSequence || !Utf8.IsValid(value))
+        {
+            Text(ref reader, writer, propertyName: false);
+            return;
+        }
+
+        var length = value.Length + 2;
+        byte[]? rented = null;
+        var quoted = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = PooledBufferWriter.Pool.Rent(length));
+        quoted[0] = (byte)'"';
+        value.CopyTo(quoted[1..]);
+        quoted[length - 1] = (byte)'"';
+        writer.WriteRawValue(quoted[..length], skipInputValidation: true);
+        if (rented is not null)
+        {
+            PooledBufferWriter.Pool.Return(rented);
+        }
+    }
 
     /// <summary>A member name or a string value, unescaped (into the stack or a pooled array) when the request escaped it.</summary>
     private static void Text(ref Utf8JsonReader reader, Utf8JsonWriter writer, bool propertyName)

@@ -5,8 +5,8 @@ namespace TaskRun.Webhook.Conversion;
 /// <summary>
 /// The common ConversionReview answered in one pass over the request's bytes, straight into the answer: v1 objects
 /// to v2 (the spec's fields renamed, everything else copied) and objects already in the desired version, with no
-/// JSON tree of the objects. The answer is exactly the one <see cref="ConversionHandler.Convert"/> gives (a test
-/// holds the two to each other): values are copied the way a tree writes them (<see cref="JsonCopy"/>).
+/// JSON tree of the objects. The answer is the same JSON as the one <see cref="ConversionHandler.Convert"/> gives (a
+/// test holds the two to each other); string values keep the request's own escapes (<see cref="JsonCopy"/>).
 /// The members must come in the order kube-apiserver writes them (the request's uid and desiredAPIVersion before
 /// its objects, an object's apiVersion first). Anything else (v2 to v1, the <c>orchestrator.io/v2-spec</c>
 /// annotation, another order, a malformed review, an object that cannot be converted) is left to the general

@@ -13,9 +13,10 @@ using Xunit;
 namespace TaskRun.Webhook.Tests.Conversion;
 
 /// <summary>
-/// The answer written straight from the request's bytes (<see cref="RawConversion"/>) is byte for byte the answer of
-/// the general path (the review read into a tree, <see cref="ConversionHandler.Convert"/>, the answer serialized),
-/// and every review it does not take is left to the general path.
+/// The answer written straight from the request's bytes (<see cref="RawConversion"/>) is the same JSON as the answer
+/// of the general path (the review read into a tree, <see cref="ConversionHandler.Convert"/>, the answer serialized):
+/// equal as JSON, with string values spelled as the request spelled them. Every review it does not take is left to
+/// the general path.
 /// </summary>
 public sealed class RawConversionTests
 {
@@ -26,13 +27,26 @@ public sealed class RawConversionTests
     {
         var body = Encoding.UTF8.GetBytes(Reviews.FixtureText("conversion-v1-to-v2.json"));
 
-        Assert.Equal(General(body), Raw(body));
+        AssertSameJson(General(body), Raw(body));
+    }
+
+    [Fact]
+    public void String_values_keep_the_requests_escapes_and_the_answer_is_valid_JSON()
+    {
+        var body = Encoding.UTF8.GetBytes(
+            """{"apiVersion":"apiextensions.k8s.io/v1","kind":"ConversionReview","request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v2","objects":[{"apiVersion":"orchestrator.io/v1","kind":"TaskRun","spec":{"markdownFiles":[{"filename":"task.md","content":"\u003cb\u003e \"q\" \n \ud83d\ude00 é"}]}}]}}""");
+
+        var raw = Raw(body)!;
+
+        Assert.Contains("""\u003cb\u003e \"q\" \n \ud83d\ude00 é""", raw, StringComparison.Ordinal);
+        Assert.Equal("<b> \"q\" \n 😀 é", JsonNode.Parse(raw)!["response"]!["convertedObjects"]![0]!["spec"]!["files"]![0]!["content"]!.GetValue<string>());
+        AssertSameJson(General(body), raw);
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void A_file_of_many_kilobytes_is_written_in_segments_exactly_as_the_general_path_writes_it(bool escaped)
+    public void A_file_of_many_kilobytes_is_written_as_the_same_JSON_as_the_general_path_writes(bool escaped)
     {
         // Multi-byte characters and escapes fall on the segment boundaries somewhere in 100 KB.
         var content = string.Concat(Enumerable.Repeat(escaped ? "ünïcödé ✓ 😀 \n\"q\" <a> & \u2028 " : "plain text of a file, ", 4000));
@@ -54,7 +68,7 @@ public sealed class RawConversionTests
         };
         var body = Encoding.UTF8.GetBytes(review.ToJsonString());
 
-        Assert.Equal(General(body), Raw(body));
+        AssertSameJson(General(body), Raw(body));
     }
 
     [Theory]
@@ -104,13 +118,19 @@ public sealed class RawConversionTests
             // Taken: v1 to v2 and objects already in the desired version; v2 to v1 is left to the general path.
             if (toV2 || objects.All(o => (string?)o["apiVersion"] == "orchestrator.io/v1"))
             {
-                Assert.Equal(General(body), raw);
+                AssertSameJson(General(body), raw);
             }
             else
             {
                 Assert.Null(raw);
             }
         }, iter: 1000, print: t => JsonSerializer.Serialize(t.Item1.Select(o => o.ToJsonString())));
+    }
+
+    private static void AssertSameJson(string expected, string? actual)
+    {
+        Assert.NotNull(actual);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(actual)), $"expected\n{expected}\nactual\n{actual}");
     }
 
     private static string? Raw(byte[] body)
