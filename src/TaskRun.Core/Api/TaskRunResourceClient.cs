@@ -23,14 +23,16 @@ public static class TaskRunResourceClient
                     var list = ReadList(body);
                     return new(list.Items.ToList(), list.Metadata.ResourceVersion);
                 }),
+            // Pages are read typed, straight from the response stream: an untyped body is a JsonElement, for which the
+            // serializer first buffers the whole page (500 TaskRuns with their files, several MB) in one pooled array
+            // that the shared pool then keeps; a cold start on 10,000 TaskRuns held dozens of 8 MiB arrays that way.
             async (token, cancel) =>
             {
-                var body = watchNamespace is null
-                    ? await client.CustomObjects.ListClusterCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
+                var list = watchNamespace is null
+                    ? await client.CustomObjects.ListClusterCustomObjectAsync<V2TaskRunList>(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
                         continueParameter: token, limit: PagedList.PageSize, cancellationToken: cancel)
-                    : await client.CustomObjects.ListNamespacedCustomObjectAsync(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
+                    : await client.CustomObjects.ListNamespacedCustomObjectAsync<V2TaskRunList>(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
                         continueParameter: token, limit: PagedList.PageSize, cancellationToken: cancel);
-                var list = ReadList(body);
                 return new Page<V2TaskRun>(list.Items, list.Metadata.ContinueProperty, list.Metadata.ResourceVersion);
             },
             slim);
