@@ -6,7 +6,8 @@ namespace TaskRun.Runtime;
 
 /// <summary>
 /// The informer's in-memory copy of one kind, read by reconciles instead of the API server. Objects are
-/// stored without managedFields (often the largest part of an object, and never needed here).
+/// stored without managedFields (often the largest part of an object, and never needed here), and with the strings
+/// every object repeats (namespace, apiVersion, kind, owner kinds, finalizers, label keys) shared: <see cref="CacheStrings"/>.
 /// </summary>
 public sealed class ObjectCache<T> where T : IKubernetesObject<V1ObjectMeta>
 {
@@ -28,6 +29,7 @@ public sealed class ObjectCache<T> where T : IKubernetesObject<V1ObjectMeta>
     {
         ArgumentNullException.ThrowIfNull(obj);
         obj.Metadata.ManagedFields = null;
+        CacheStrings.InternMetadata(obj);
         var key = ObjectKey.Of(obj);
         while (true)
         {
