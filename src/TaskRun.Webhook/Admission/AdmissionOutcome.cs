@@ -38,5 +38,12 @@ internal interface IAdmissionHandler
     /// <summary>The endpoint name used in metrics, logs and spans (e.g. "mutate").</summary>
     string Endpoint { get; }
 
+    /// <summary>
+    /// What this handler does with TaskRun files' contents when the review is read in one typed pass
+    /// (<see cref="Hosting.TypedReviewReader"/>); null for a handler that reads no TaskRun, whose reviews are read
+    /// the general way.
+    /// </summary>
+    FileContents? TypedPass { get; }
+
     AdmissionOutcome Admit(AdmissionRequest request);
 }

@@ -53,16 +53,32 @@ internal sealed class AdmissionRequest
     /// <summary>The <see cref="Operation"/> values the handlers tell apart.</summary>
     public const string Create = "CREATE", Update = "UPDATE", Delete = "DELETE";
 
+    private JsonElement? @object;
+    private JsonElement? oldObject;
+    private Hosting.ReviewTree? tree;
+
     /// <summary>
     /// The object, an element of the request's parsed body (not copied): read by
-    /// <see cref="Hosting.ReviewParser"/>, valid while the handler runs.
+    /// <see cref="Hosting.ReviewParser"/>, valid while the handler runs. For a request read in the typed pass
+    /// (<see cref="Typed"/>), the body is parsed only when this is first asked for.
     /// </summary>
-    public JsonElement? Object { get; set; }
+    public JsonElement? Object { get => tree is null ? @object : tree.RequestMember("object"); set => @object = value; }
 
     /// <inheritdoc cref="Object"/>
-    public JsonElement? OldObject { get; set; }
+    public JsonElement? OldObject { get => tree is null ? oldObject : tree.RequestMember("oldObject"); set => oldObject = value; }
 
     public bool? DryRun { get; set; }
+
+    /// <summary>The objects as the typed pass read them (<see cref="Hosting.TypedReviewReader"/>); null when the request was read from a tree.</summary>
+    [JsonIgnore]
+    public TypedObjects? Typed { get; private set; }
+
+    /// <summary>Set by the typed pass: its objects, and the body's tree for whoever needs the raw objects.</summary>
+    internal void SetTypedObjects(TypedObjects typed, Hosting.ReviewTree bodyTree)
+    {
+        Typed = typed;
+        tree = bodyTree;
+    }
 }
 
 internal sealed record GroupVersionKind(string? Group, string? Version, string? Kind)

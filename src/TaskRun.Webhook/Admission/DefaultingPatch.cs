@@ -32,10 +32,13 @@ internal sealed class DefaultingPatch
     public static DefaultingPatch? Capture(JsonElement raw, V2TaskRun taskRun) =>
         raw.ValueKind == JsonValueKind.Object &&
         raw.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object &&
-        raw.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object &&
-        taskRun.Metadata is not null && taskRun.Spec is not null
-            ? new DefaultingPatch(taskRun)
+        raw.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object
+            ? Capture(taskRun)
             : null;
+
+    /// <summary>What <paramref name="taskRun"/> holds before defaulting, for a raw object known to have <c>metadata</c> and <c>spec</c> objects.</summary>
+    public static DefaultingPatch? Capture(V2TaskRun taskRun) =>
+        taskRun.Metadata is not null && taskRun.Spec is not null ? new DefaultingPatch(taskRun) : null;
 
     /// <summary>The patch from the captured state to <paramref name="after"/> as UTF-8 JSON; null when nothing changed.</summary>
     public byte[]? Write(V2TaskRun after)

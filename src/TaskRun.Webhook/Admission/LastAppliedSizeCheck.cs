@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using k8s.Models;
 
 namespace TaskRun.Webhook.Admission;
 
@@ -18,22 +19,20 @@ internal static class LastAppliedSizeCheck
     public const int TotalAnnotationSizeLimitBytes = 256 * 1024;
 
     /// <summary>The denial for an object whose annotations, last-applied included, exceed the limit; else null.</summary>
-    public static ApiStatus? Check(JsonElement taskRun, string? name)
+    public static ApiStatus? Check(V1ObjectMeta? metadata, string? name)
     {
-        if (!taskRun.TryGetProperty("metadata", out var metadata) || metadata.ValueKind != JsonValueKind.Object ||
-            !metadata.TryGetProperty("annotations", out var annotations) || annotations.ValueKind != JsonValueKind.Object)
+        if (metadata?.Annotations is not { } annotations)
         {
             return null;
         }
 
         long total = 0;
         long lastApplied = -1;
-        foreach (var annotation in annotations.EnumerateObject())
+        foreach (var (key, value) in annotations)
         {
-            var size = Encoding.UTF8.GetByteCount(annotation.Name) +
-                (annotation.Value.ValueKind == JsonValueKind.String ? Encoding.UTF8.GetByteCount(annotation.Value.GetString()!) : 0);
+            var size = Encoding.UTF8.GetByteCount(key) + (value is null ? 0 : Encoding.UTF8.GetByteCount(value));
             total += size;
-            if (annotation.Name == Annotation)
+            if (key == Annotation)
             {
                 lastApplied = size;
             }

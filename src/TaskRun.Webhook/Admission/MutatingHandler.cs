@@ -16,6 +16,8 @@ internal sealed class MutatingHandler : IAdmissionHandler
 {
     public string Endpoint => "mutate";
 
+    public FileContents? TypedPass => FileContents.Skipped;
+
     public AdmissionOutcome Admit(AdmissionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -30,24 +32,24 @@ internal sealed class MutatingHandler : IAdmissionHandler
             return answered;
         }
 
-        if (!TaskRunObjects.TryRead(request.Object, "object", V1FieldPaths.SentAsV1(request), out var taskRun, out var problem, contents: FileContents.Skipped))
+        if (!TaskRunObjects.TryRead(request, oldObject: false, V1FieldPaths.SentAsV1(request), out var taskRun, out var problem, FileContents.Skipped))
         {
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
         }
 
-        if (LastAppliedSizeCheck.Check(request.Object!.Value, request.Name ?? taskRun!.Metadata?.Name) is { } tooLong)
+        if (LastAppliedSizeCheck.Check(taskRun!.Metadata, request.Name ?? taskRun.Metadata?.Name) is { } tooLong)
         {
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, tooLong));
         }
 
         V2TaskRun? old = null;
         if (request.Operation == AdmissionRequest.Update &&
-            !TaskRunObjects.TryRead(request.OldObject, "oldObject", V1FieldPaths.SentAsV1(request), out old, out problem, contents: FileContents.Skipped))
+            !TaskRunObjects.TryRead(request, oldObject: true, V1FieldPaths.SentAsV1(request), out old, out problem, FileContents.Skipped))
         {
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
         }
 
-        var (patch, warnings) = DefaultAndPatch(request.Object!.Value, taskRun!, old, request.Operation == AdmissionRequest.Create);
+        var (patch, warnings) = DefaultAndPatch(request, taskRun, old, request.Operation == AdmissionRequest.Create);
         if (V1FieldPaths.SentAsV1(request))
         {
             warnings = [.. warnings.Select(V1FieldPaths.TranslateMessage)];
@@ -59,16 +61,18 @@ internal sealed class MutatingHandler : IAdmissionHandler
     }
 
     /// <summary>
-    /// Defaults <paramref name="taskRun"/> (read from <paramref name="raw"/> without its file contents), adds the
+    /// Defaults <paramref name="taskRun"/> (the request's object, read without its file contents), adds the
     /// controller's finalizer on create, and returns the patch (null when nothing changed). The patch is written
     /// straight from the values that changed (<see cref="DefaultingPatch"/>); a raw object without a
-    /// <c>metadata</c> or <c>spec</c> object, where parents must be added whole, is diffed instead.
+    /// <c>metadata</c> or <c>spec</c> object, where parents must be added whole, is diffed instead. The typed pass
+    /// reads only objects with both, so only a request read the general way needs its raw object here.
     /// </summary>
-    internal static (byte[]? Patch, IReadOnlyList<string> Warnings) DefaultAndPatch(JsonElement raw, V2TaskRun taskRun, V2TaskRun? old, bool create)
+    internal static (byte[]? Patch, IReadOnlyList<string> Warnings) DefaultAndPatch(AdmissionRequest request, V2TaskRun taskRun, V2TaskRun? old, bool create)
     {
-        if (DefaultingPatch.Capture(raw, taskRun) is not { } before)
+        var before = request.Typed is not null ? DefaultingPatch.Capture(taskRun) : DefaultingPatch.Capture(request.Object!.Value, taskRun);
+        if (before is null)
         {
-            var (operations, diffWarnings) = DefaultAndDiff(raw, taskRun, old, create);
+            var (operations, diffWarnings) = DefaultAndDiff(request.Object!.Value, taskRun, old, create);
             return (operations.Count == 0 ? null : JsonPatchDiff.ToUtf8Json(operations), diffWarnings);
         }
 

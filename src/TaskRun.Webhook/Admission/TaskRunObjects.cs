@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using k8s.Models;
 using TaskRun.Core.Serialization;
 using TaskRun.Core.Validation;
 
@@ -14,17 +15,61 @@ internal static class TaskRunObjects
     public static AdmissionOutcome WrongKind(AdmissionRequest request) => AdmissionOutcome.Deny(AdmissionResponse.Deny(request.Uid!,
         ApiStatus.BadRequest($"this webhook handles {TaskRunApi.V2ApiVersion} {TaskRunApi.Kind} (registered for v2 with matchPolicy: Equivalent, so the API server converts v1 first); it was called for {request.Kind?.ToString() ?? "no kind"}")));
 
-    /// <summary>KubeJson's conventions, except that file contents are skipped, not read into strings.</summary>
-    private static readonly JsonSerializerOptions ContentsSkipped = new(KubeJson.Options)
-    {
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SkipFileContent } },
-    };
+    // KubeJson's conventions, except that file contents are skipped or measured (TaskFile.MeasuredContentBytes),
+    // not read into strings, and managedFields, which no admission check reads, are skipped.
+    private static readonly JsonSerializerOptions ContentsSkipped = Options(SkipManagedFields, SkipFileContent);
+    private static readonly JsonSerializerOptions ContentsMeasured = Options(SkipManagedFields, MeasureFileContent);
 
-    /// <summary>KubeJson's conventions, except that file contents are measured (<see cref="TaskFile.MeasuredContentBytes"/>), not read into strings.</summary>
-    private static readonly JsonSerializerOptions ContentsMeasured = new(KubeJson.Options)
+    // The same for the typed pass, where a TaskRun's metadata and spec stay null unless the object has them, so
+    // that the pass can leave an object without them to the general reading.
+    private static readonly JsonSerializerOptions InPassContentsSkipped = Options(SkipManagedFields, SkipFileContent, MetadataAndSpecOnlyWhenSent);
+    private static readonly JsonSerializerOptions InPassContentsMeasured = Options(SkipManagedFields, MeasureFileContent, MetadataAndSpecOnlyWhenSent);
+
+    /// <summary>
+    /// Reads the request's object (or, with <paramref name="oldObject"/>, its old object) as a v2 TaskRun: the
+    /// one the typed pass read when it read it with <paramref name="contents"/>, else from the raw object.
+    /// </summary>
+    public static bool TryRead(AdmissionRequest request, bool oldObject, bool sentAsV1, out V2TaskRun? taskRun, out ApiStatus? problem, FileContents contents)
     {
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { MeasureFileContent } },
-    };
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Typed is { } typed && typed.Contents == contents && (oldObject ? typed.OldObject : typed.Object) is { } read)
+        {
+            taskRun = read;
+            problem = null;
+            return true;
+        }
+
+        return oldObject
+            ? TryRead(request.OldObject, "oldObject", sentAsV1, out taskRun, out problem, contents)
+            : TryRead(request.Object, "object", sentAsV1, out taskRun, out problem, contents);
+    }
+
+    /// <summary>
+    /// The typed pass's reading of an object member (the reader is on its name): a TaskRun with metadata and
+    /// spec, or null for JSON null. False for an object without metadata or spec, or anything but an object.
+    /// </summary>
+    /// <exception cref="JsonException">The object does not read as a TaskRun.</exception>
+    public static bool ReadInPass(ref Utf8JsonReader reader, FileContents contents, out V2TaskRun? taskRun)
+    {
+        taskRun = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        taskRun = JsonSerializer.Deserialize<V2TaskRun>(ref reader, contents == FileContents.Measured ? InPassContentsMeasured : InPassContentsSkipped);
+        return taskRun is { Metadata: not null, Spec: not null };
+    }
 
     /// <summary>Reads <paramref name="element"/> as a v2 TaskRun, or explains which field could not be read.</summary>
     /// <param name="contents">
@@ -70,7 +115,50 @@ internal static class TaskRunObjects
             return false;
         }
 
+        // JSON null where an object belongs: every check after this one relies on both.
+        if (taskRun.Metadata is null || taskRun.Spec is null)
+        {
+            problem = Unreadable(value, Field(taskRun.Metadata is null ? "metadata" : "spec", sentAsV1), "null is not allowed; it must be an object");
+            taskRun = null;
+            return false;
+        }
+
         return true;
+    }
+
+    private static JsonSerializerOptions Options(params Action<JsonTypeInfo>[] modifiers)
+    {
+        var resolver = new DefaultJsonTypeInfoResolver();
+        foreach (var modifier in modifiers)
+        {
+            resolver.Modifiers.Add(modifier);
+        }
+
+        return new JsonSerializerOptions(KubeJson.Options) { TypeInfoResolver = resolver };
+    }
+
+    private static void SkipManagedFields(JsonTypeInfo type)
+    {
+        if (type.Type != typeof(V1ObjectMeta))
+        {
+            return;
+        }
+
+        foreach (var property in type.Properties)
+        {
+            if (property.Name == "managedFields")
+            {
+                property.Set = null;
+            }
+        }
+    }
+
+    private static void MetadataAndSpecOnlyWhenSent(JsonTypeInfo type)
+    {
+        if (type.Type == typeof(V2TaskRun))
+        {
+            type.CreateObject = static () => new V2TaskRun { Metadata = null!, Spec = null! };
+        }
     }
 
     private static void SkipFileContent(JsonTypeInfo type)

@@ -21,6 +21,8 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
 
     public string Endpoint => "validate";
 
+    public FileContents? TypedPass => FileContents.Measured;
+
     public AdmissionOutcome Admit(AdmissionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -35,7 +37,7 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
         switch (request.Operation)
         {
             case AdmissionRequest.Create:
-                if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var created, out var problem, FileContents.Measured))
+                if (!TaskRunObjects.TryRead(request, oldObject: false, sentAsV1, out var created, out var problem, FileContents.Measured))
                 {
                     return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
                 }
@@ -48,8 +50,8 @@ internal sealed class ValidatingHandler(ILiveConfig config, IDependencyGraph? de
                 result = DependencyCycles.Check(WithLabelCheck(TaskRunValidator.ValidateCreate(created!, config.Policy), created!), created!, request.Namespace, dependencies);
                 break;
             case AdmissionRequest.Update:
-                if (!TaskRunObjects.TryRead(request.Object, "object", sentAsV1, out var updated, out problem, FileContents.Measured) ||
-                    !TaskRunObjects.TryRead(request.OldObject, "oldObject", sentAsV1, out var old, out problem, FileContents.Measured))
+                if (!TaskRunObjects.TryRead(request, oldObject: false, sentAsV1, out var updated, out problem, FileContents.Measured) ||
+                    !TaskRunObjects.TryRead(request, oldObject: true, sentAsV1, out var old, out problem, FileContents.Measured))
                 {
                     return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, problem!));
                 }

@@ -16,6 +16,8 @@ internal sealed class ConfigMapValidatingHandler(ILiveConfig config) : IAdmissio
 {
     public string Endpoint => "validate-config";
 
+    public FileContents? TypedPass => null;
+
     public AdmissionOutcome Admit(AdmissionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -199,8 +199,7 @@ internal sealed class ReviewEndpoint : IDisposable
                     throw new ReviewFormatException("the body is empty; expected a JSON review");
                 }
 
-                var sequence = new ReadOnlySequence<byte>(body);
-                (answer, verdict) = isConversion ? Convert(sequence) : Admit(handler!, sequence);
+                (answer, verdict) = isConversion ? Convert(new ReadOnlySequence<byte>(body)) : Admit(handler!, body);
             }
             catch (ReviewFormatException e)
             {
@@ -239,15 +238,26 @@ internal sealed class ReviewEndpoint : IDisposable
         Record(endpoint, verdict, Stopwatch.GetElapsedTime(started), activity);
     }
 
-    private static (object, Verdict) Admit(IAdmissionHandler handler, ReadOnlySequence<byte> body)
+    private static (object, Verdict) Admit(IAdmissionHandler handler, ReadOnlyMemory<byte> body)
     {
-        using var document = ReviewParser.ParseDocument(body, "AdmissionReview");
-        var request = ReviewParser.ReadAdmission(document.RootElement).Request!;
+        using var tree = new ReviewTree(body);
+        var request = ReadRequest(handler, body, tree);
         var outcome = handler.Admit(request);
         return (AdmissionReview.Answer(outcome.Response), new Verdict(
             request.Operation ?? "", outcome.Result, request.Uid, (request.RequestKind ?? request.Kind)?.ToString(),
             request.Namespace, request.Name, request.DryRun == true, outcome.Response.Status?.Message, outcome.Response.Warnings?.Count ?? 0));
     }
+
+    /// <summary>
+    /// The request of an AdmissionReview: read in one typed pass when the handler reads TaskRuns and the review is
+    /// shaped as the API server sends it (<see cref="TypedReviewReader"/>), else from the body's tree, which says
+    /// what is wrong with a body that is not a usable review (<see cref="ReviewFormatException"/>).
+    /// </summary>
+    /// <param name="typedPass">False reads every review the general way (tests compare the two readings).</param>
+    internal static AdmissionRequest ReadRequest(IAdmissionHandler handler, ReadOnlyMemory<byte> body, ReviewTree tree, bool typedPass = true) =>
+        typedPass && handler.TypedPass is { } contents && TypedReviewReader.TryRead(body, contents, tree, out var typed)
+            ? typed
+            : ReviewParser.ReadAdmission(tree.Root).Request!;
 
     /// <summary>The common conversion answered straight from the body's bytes (<see cref="ConversionHandler.TryConvertRaw"/>); false when <see cref="Convert"/> must answer.</summary>
     private bool TryConvertRaw(HttpContext context, ReadOnlySpan<byte> body, out Verdict verdict)

@@ -26,7 +26,7 @@ public sealed class DefaultingPatchTests
             var oldElement = JsonSerializer.SerializeToElement(oldRaw);
             var old = create ? null : KubeJson.Deserialize<V2TaskRun>(oldElement);
 
-            var (written, writtenWarnings) = MutatingHandler.DefaultAndPatch(element, Read(element), old, create);
+            var (written, writtenWarnings) = MutatingHandler.DefaultAndPatch(new AdmissionRequest { Object = element }, Read(element), old, create);
             var (operations, diffedWarnings) = MutatingHandler.DefaultAndDiff(element, Read(element), old, create);
 
             var diffed = operations.Count == 0 ? null : Encoding.UTF8.GetString(JsonPatchDiff.ToUtf8Json(operations));

@@ -202,6 +202,26 @@ public sealed class MutatingHandlerTests
         Assert.Contains(field, response.Status.Message, StringComparison.Ordinal);
     }
 
+    // JSON null for metadata or spec used to reach the defaulter and fail there (an HTTP 500).
+    [Theory]
+    [InlineData("metadata")]
+    [InlineData("spec")]
+    public void A_null_metadata_or_spec_is_denied_naming_the_field(string field)
+    {
+        foreach (var operation in new[] { "CREATE", "UPDATE" })
+        {
+            var taskRun = Reviews.MinimalTaskRun();
+            taskRun[field] = null;
+
+            var response = handler.Admit(Reviews.TaskRunRequest(operation, taskRun, Reviews.MinimalTaskRun())).Response;
+
+            Assert.False(response.Allowed);
+            Assert.Equal(422, response.Status!.Code);
+            Assert.Equal(field, Assert.Single(response.Status.Details!.Causes!).Field);
+            Assert.Contains("must be an object", response.Status.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void A_missing_object_is_denied_with_400()
     {
