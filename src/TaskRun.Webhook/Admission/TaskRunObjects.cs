@@ -22,8 +22,8 @@ internal static class TaskRunObjects
 
     // The same for the typed pass, where a TaskRun's metadata and spec stay null unless the object has them, so
     // that the pass can leave an object without them to the general reading.
-    private static readonly JsonSerializerOptions InPassContentsSkipped = Options(SkipManagedFields, SkipFileContent, MetadataAndSpecOnlyWhenSent);
-    private static readonly JsonSerializerOptions InPassContentsMeasured = Options(SkipManagedFields, MeasureFileContent, MetadataAndSpecOnlyWhenSent);
+    private static readonly JsonSerializerOptions InPassContentsSkipped = WithoutDuplicates(Options(SkipManagedFields, SkipFileContent, MetadataAndSpecOnlyWhenSent));
+    private static readonly JsonSerializerOptions InPassContentsMeasured = WithoutDuplicates(Options(SkipManagedFields, MeasureFileContent, MetadataAndSpecOnlyWhenSent));
 
     /// <summary>
     /// Reads the request's object (or, with <paramref name="oldObject"/>, its old object) as a v2 TaskRun: the
@@ -45,31 +45,12 @@ internal static class TaskRunObjects
     }
 
     /// <summary>
-    /// The typed pass's reading of an object member (the reader is on its name): a TaskRun with metadata and
-    /// spec, or null for JSON null. False for an object without metadata or spec, or anything but an object.
+    /// The options the typed pass reads a review with: <see cref="KubeJson"/>'s, the file contents as
+    /// <paramref name="contents"/> says, a TaskRun's metadata and spec null unless sent, and a member given twice
+    /// an error (which of the two a tree would use is the general reading's business).
     /// </summary>
-    /// <exception cref="JsonException">The object does not read as a TaskRun.</exception>
-    public static bool ReadInPass(ref Utf8JsonReader reader, FileContents contents, out V2TaskRun? taskRun)
-    {
-        taskRun = null;
-        if (!reader.Read())
-        {
-            return false;
-        }
-
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return true;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
-
-        taskRun = JsonSerializer.Deserialize<V2TaskRun>(ref reader, contents == FileContents.Measured ? InPassContentsMeasured : InPassContentsSkipped);
-        return taskRun is { Metadata: not null, Spec: not null };
-    }
+    public static JsonSerializerOptions TypedPassOptions(FileContents contents) =>
+        contents == FileContents.Measured ? InPassContentsMeasured : InPassContentsSkipped;
 
     /// <summary>Reads <paramref name="element"/> as a v2 TaskRun, or explains which field could not be read.</summary>
     /// <param name="contents">
@@ -135,6 +116,12 @@ internal static class TaskRunObjects
         }
 
         return new JsonSerializerOptions(KubeJson.Options) { TypeInfoResolver = resolver };
+    }
+
+    private static JsonSerializerOptions WithoutDuplicates(JsonSerializerOptions options)
+    {
+        options.AllowDuplicateProperties = false;
+        return options;
     }
 
     private static void SkipManagedFields(JsonTypeInfo type)
