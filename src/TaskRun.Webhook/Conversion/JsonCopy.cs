@@ -21,6 +21,22 @@ internal static class JsonCopy
         Value(ref reader, writer);
     }
 
+    /// <summary>
+    /// Copies the one JSON value <paramref name="json"/> holds, a value a reader has already read whole: a string
+    /// (quotes included) that is valid UTF-8 goes to the writer as it is, without being read again; this is
+    /// what <see cref="Value(ReadOnlySpan{byte}, Utf8JsonWriter)"/> writes for it.
+    /// </summary>
+    public static void ReadValue(ReadOnlySpan<byte> json, Utf8JsonWriter writer)
+    {
+        if (json.Length >= 2 && json[0] == (byte)'"' && Utf8.IsValid(json))
+        {
+            writer.WriteRawValue(json, skipInputValidation: true);
+            return;
+        }
+
+        Value(json, writer);
+    }
+
     /// <summary>Copies the value the reader is at, leaving the reader on its last token.</summary>
     public static void Value(ref Utf8JsonReader reader, Utf8JsonWriter writer)
     {

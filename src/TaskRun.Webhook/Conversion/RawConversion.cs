@@ -1,4 +1,5 @@
 using System.Buffers;
+using TaskRun.Webhook.Hosting;
 
 namespace TaskRun.Webhook.Conversion;
 
@@ -253,14 +254,18 @@ internal static class RawConversion
 
     /// <summary>
     /// The v2 spec of a v1 spec the reader is at: taskId, serviceName, priority, files (from markdownFiles),
-    /// retry.attempt (from retryAttempt); v1's other keys have no place in v2. The members are found first and
-    /// written in v2's order after (kube-apiserver sends markdownFiles first), each copied from the request.
+    /// retry.attempt (from retryAttempt); v1's other keys have no place in v2. kube-apiserver sends markdownFiles
+    /// first and v2 writes files fourth, so the members are found first and written in v2's order after: the small
+    /// ones copied from the request, the files converted on the way into a buffer of their own (the file contents
+    /// are read once).
     /// </summary>
     private static bool TryWriteV2Spec(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Utf8JsonWriter writer)
     {
         ReadOnlySpan<string> keys = ["taskId", "serviceName", "priority", "markdownFiles", "retryAttempt"];
+        const int MarkdownFiles = 3;
         Span<(int Start, int End)> found = stackalloc (int, int)[5];
         found.Clear();
+        using var files = new PooledBufferWriter(source.Length);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var index = -1;
@@ -274,15 +279,29 @@ internal static class RawConversion
             }
 
             reader.Read();
-            var start = (int)reader.TokenStartIndex;
-            reader.Skip();
-            if (index >= 0)
+            if (index >= 0 && found[index].End != 0)
             {
-                if (found[index].End != 0)
+                return false; // given twice
+            }
+
+            var start = (int)reader.TokenStartIndex;
+            if (index == MarkdownFiles)
+            {
+                using var filesWriter = new Utf8JsonWriter(files, writer.Options);
+                if (!TryWriteV2Files(ref reader, source, filesWriter))
                 {
                     return false;
                 }
 
+                filesWriter.Flush();
+            }
+            else
+            {
+                reader.Skip();
+            }
+
+            if (index >= 0)
+            {
                 found[index] = (start, (int)reader.BytesConsumed);
             }
         }
@@ -297,15 +316,10 @@ internal static class RawConversion
             }
         }
 
-        if (found[3].End != 0)
+        if (found[MarkdownFiles].End != 0)
         {
             writer.WritePropertyName("files"u8);
-            var files = new Utf8JsonReader(source[found[3].Start..found[3].End], new JsonReaderOptions { MaxDepth = MaxDepth });
-            files.Read();
-            if (!TryWriteV2Files(ref files, source[found[3].Start..found[3].End], writer))
-            {
-                return false;
-            }
+            writer.WriteRawValue(files.WrittenSpan, skipInputValidation: true);
         }
 
         if (found[4].End != 0)
@@ -361,19 +375,19 @@ internal static class RawConversion
             if (name.End != 0)
             {
                 writer.WritePropertyName("name"u8);
-                JsonCopy.Value(source[name.Start..name.End], writer);
+                JsonCopy.ReadValue(source[name.Start..name.End], writer);
             }
 
             if (type.End != 0)
             {
                 writer.WritePropertyName("type"u8);
-                JsonCopy.Value(source[type.Start..type.End], writer);
+                JsonCopy.ReadValue(source[type.Start..type.End], writer);
             }
 
             if (content.End != 0)
             {
                 writer.WritePropertyName("content"u8);
-                JsonCopy.Value(source[content.Start..content.End], writer);
+                JsonCopy.ReadValue(source[content.Start..content.End], writer);
             }
 
             writer.WriteEndObject();
