@@ -39,14 +39,29 @@ public static class PagedList
 /// <summary>One page of a list: its items, the token for the next page (null or empty: the last) and the list's resourceVersion.</summary>
 public sealed record Page<T>(IEnumerable<T> Items, string? Continue, string ResourceVersion);
 
-/// <summary>Lists in pages (<see cref="PagedList"/>), each slimmed before the next; watches through <paramref name="watcher"/>.</summary>
+/// <summary>
+/// Lists in pages (<see cref="PagedList"/>), each object slimmed and without its managedFields before the next page is
+/// read; watches through <paramref name="watcher"/>. The cache drops managedFields too, but only once the whole list is
+/// in: until then each object's entries (a JsonDocument apiece, the largest part of a Job's metadata) would stay live.
+/// </summary>
 public sealed class PagedResourceClient<T>(IResourceClient<T> watcher, Func<string?, CancellationToken, Task<Page<T>>> readPage, Func<T, T> slim)
     : IResourceClient<T>
     where T : IKubernetesObject<V1ObjectMeta>
 {
     public string Kind => watcher.Kind;
 
-    public Task<ResourceList<T>> ListAsync(CancellationToken cancellationToken) => PagedList.ReadAsync(token => readPage(token, cancellationToken), slim);
+    public Task<ResourceList<T>> ListAsync(CancellationToken cancellationToken) =>
+        PagedList.ReadAsync(token => readPage(token, cancellationToken), obj => slim(WithoutManagedFields(obj)));
+
+    private static T WithoutManagedFields(T obj)
+    {
+        if (obj.Metadata is { } metadata)
+        {
+            metadata.ManagedFields = null;
+        }
+
+        return obj;
+    }
 
     public IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(
         string resourceVersion, int timeoutSeconds, Action<Exception> onError, CancellationToken cancellationToken) =>

@@ -1,4 +1,6 @@
+using k8s.Models;
 using TaskRun.Runtime;
+using TaskRun.Runtime.Tests.Fakes;
 using Xunit;
 
 namespace TaskRun.Runtime.Tests;
@@ -45,5 +47,28 @@ public sealed class PagedListTests
         Assert.Equal(1, reads);
         Assert.Empty(list.Items);
         Assert.Equal("7", list.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task A_paged_client_drops_managedFields_before_slimming_so_no_listed_object_keeps_them()
+    {
+        var withFields = new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "a", NamespaceProperty = "ns", ManagedFields = [new V1ManagedFieldsEntry { Manager = "kubectl" }] },
+        };
+        var seenBySlim = new List<IList<V1ManagedFieldsEntry>?>();
+        var client = new PagedResourceClient<V1ConfigMap>(
+            new ScriptedResourceClient(),
+            (_, _) => Task.FromResult(new Page<V1ConfigMap>([withFields], null, "5")),
+            obj =>
+            {
+                seenBySlim.Add(obj.Metadata.ManagedFields);
+                return obj;
+            });
+
+        var list = await client.ListAsync(CancellationToken.None);
+
+        Assert.Null(Assert.Single(list.Items).Metadata.ManagedFields);
+        Assert.Equal([null], seenBySlim);
     }
 }

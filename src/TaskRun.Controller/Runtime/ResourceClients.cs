@@ -30,15 +30,28 @@ public static class ResourceClients
     /// TaskRun, and their data (the task's files) would otherwise cross the wire and be parsed on every list and
     /// event. The API server (meta.k8s.io/v1 since Kubernetes 1.15) answers these Accept headers with
     /// PartialObjectMetadata(List); one that does not falls back to full objects (the trailing plain
-    /// <c>application/json</c>), which the informer's slimming then strips. An empty PartialObjectMetadataList has no items.
+    /// <c>application/json</c>), which <paramref name="slim"/> then strips. Listed in pages like the other kinds, so
+    /// a fallback to full objects holds one page of files at a time, not all of them. An empty PartialObjectMetadataList has no items.
     /// </summary>
-    public static IResourceClient<V1ConfigMap> ConfigMaps(IKubernetes client, string? watchNamespace) =>
-        new ResourceClient<V1ConfigMap, V1ConfigMapList>(V1ConfigMap.KubeKind, (r, cancel) => watchNamespace is null
-            ? client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: r.AllowWatchBookmarks, labelSelector: ManagedBySelector,
-                resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, customHeaders: MetadataOnly(r), cancellationToken: cancel)
-            : client.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync(watchNamespace, allowWatchBookmarks: r.AllowWatchBookmarks, labelSelector: ManagedBySelector,
-                resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, customHeaders: MetadataOnly(r), cancellationToken: cancel),
-            list => new ResourceList<V1ConfigMap>(list.Items?.ToList() ?? [], list.Metadata.ResourceVersion));
+    public static IResourceClient<V1ConfigMap> ConfigMaps(IKubernetes client, string? watchNamespace, Func<V1ConfigMap, V1ConfigMap> slim) =>
+        new PagedResourceClient<V1ConfigMap>(
+            new ResourceClient<V1ConfigMap, V1ConfigMapList>(V1ConfigMap.KubeKind, (r, cancel) => watchNamespace is null
+                ? client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: r.AllowWatchBookmarks, labelSelector: ManagedBySelector,
+                    resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, customHeaders: MetadataOnly(r), cancellationToken: cancel)
+                : client.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync(watchNamespace, allowWatchBookmarks: r.AllowWatchBookmarks, labelSelector: ManagedBySelector,
+                    resourceVersion: r.ResourceVersion, timeoutSeconds: r.TimeoutSeconds, watch: r.WatchFlag, customHeaders: MetadataOnly(r), cancellationToken: cancel),
+                list => new ResourceList<V1ConfigMap>(list.Items?.ToList() ?? [], list.Metadata.ResourceVersion)),
+            async (token, cancel) =>
+            {
+                using var response = watchNamespace is null
+                    ? await client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(continueParameter: token, labelSelector: ManagedBySelector,
+                        limit: PagedList.PageSize, customHeaders: MetadataListAccept, cancellationToken: cancel)
+                    : await client.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync(watchNamespace, continueParameter: token, labelSelector: ManagedBySelector,
+                        limit: PagedList.PageSize, customHeaders: MetadataListAccept, cancellationToken: cancel);
+                var list = response.Body;
+                return new Page<V1ConfigMap>(list.Items ?? [], list.Metadata.ContinueProperty, list.Metadata.ResourceVersion);
+            },
+            slim);
 
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> MetadataListAccept = new Dictionary<string, IReadOnlyList<string>>
     {

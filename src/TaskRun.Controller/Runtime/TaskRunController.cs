@@ -40,7 +40,7 @@ public sealed class TaskRunController : IDisposable
             loggers.CreateLogger<Informer<V2TaskRun>>(), CachedForms.WithoutContents);
         Jobs = new Informer<V1Job>(ResourceClients.Jobs(client, options.WatchNamespace, CachedForms.SlimJob), options.Informer, time, random,
             loggers.CreateLogger<Informer<V1Job>>(), CachedForms.SlimJob);
-        ConfigMaps = new Informer<V1ConfigMap>(ResourceClients.ConfigMaps(client, options.WatchNamespace), options.Informer, time, random,
+        ConfigMaps = new Informer<V1ConfigMap>(ResourceClients.ConfigMaps(client, options.WatchNamespace, CachedForms.SlimConfigMap), options.Informer, time, random,
             loggers.CreateLogger<Informer<V1ConfigMap>>(), CachedForms.SlimConfigMap);
         queue = new WorkQueue<ObjectKey>(options.Queue, time, random, metrics);
         eventSink = new EventSink(client, loggers.CreateLogger<EventSink>());

@@ -8,7 +8,10 @@ namespace TaskRun.Core.Api;
 /// <summary>List+watch of v2 TaskRuns for an informer, in every namespace (null) or one; the controller and the webhook both cache TaskRuns through it.</summary>
 public static class TaskRunResourceClient
 {
-    /// <summary>Listed in pages (<see cref="PagedList"/>), each object slimmed by <paramref name="slim"/> before the next page is read.</summary>
+    /// <summary>
+    /// Listed in pages (<see cref="PagedList"/>) without the files' contents and managedFields, each object slimmed by <paramref name="slim"/> before the
+    /// next page is read; watch events carry whole objects.
+    /// </summary>
     public static IResourceClient<V2TaskRun> Create(IKubernetes client, string? watchNamespace, Func<V2TaskRun, V2TaskRun> slim)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -26,14 +29,15 @@ public static class TaskRunResourceClient
             // Pages are read typed, straight from the response stream: an untyped body is a JsonElement, for which the
             // serializer first buffers the whole page (500 TaskRuns with their files, several MB) in one pooled array
             // that the shared pool then keeps; a cold start on 10,000 TaskRuns held dozens of 8 MiB arrays that way.
+            // The files' contents and managedFields are skipped as they stream past (TaskRunListForCache): no cache keeps them.
             async (token, cancel) =>
             {
                 var list = watchNamespace is null
-                    ? await client.CustomObjects.ListClusterCustomObjectAsync<V2TaskRunList>(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
+                    ? await client.CustomObjects.ListClusterCustomObjectAsync<TaskRunListForCache>(TaskRunApi.Group, TaskRunApi.V2, TaskRunApi.Plural,
                         continueParameter: token, limit: PagedList.PageSize, cancellationToken: cancel)
-                    : await client.CustomObjects.ListNamespacedCustomObjectAsync<V2TaskRunList>(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
+                    : await client.CustomObjects.ListNamespacedCustomObjectAsync<TaskRunListForCache>(TaskRunApi.Group, TaskRunApi.V2, watchNamespace, TaskRunApi.Plural,
                         continueParameter: token, limit: PagedList.PageSize, cancellationToken: cancel);
-                return new Page<V2TaskRun>(list.Items, list.Metadata.ContinueProperty, list.Metadata.ResourceVersion);
+                return new Page<V2TaskRun>((list.Items ?? []).Select(item => item.TaskRun), list.Metadata.ContinueProperty, list.Metadata.ResourceVersion);
             },
             slim);
     }
