@@ -3,7 +3,7 @@ namespace TaskRun.Controller.Runtime;
 /// <summary>
 /// The slimmed forms the informers cache: what the controller reads of each kind, without the bulk. What the readers
 /// use (checked in the reconciler, scheduling, dependencies, notifications and the phase gauge): of a TaskRun, all
-/// of it but the files' contents (its status is written back whole, its annotations are validated); of a Job, its
+/// of it but the files' contents and its labels (its status is written back whole, its annotations are validated); of a Job, its
 /// name, namespace, uid, resourceVersion, owner references and status; of a run ConfigMap, its owner references.
 /// </summary>
 internal static class CachedForms
@@ -12,17 +12,20 @@ internal static class CachedForms
     public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
     /// <summary>
-    /// TaskRuns are cached without their files' contents, most of their size, and without kubectl's last-applied
-    /// copy of the object; the reconciler reads the full object when it needs the contents (to check a new
-    /// generation, to start a run). A copy: callers keep theirs.
+    /// TaskRuns are cached without their files' contents, most of their size, without kubectl's last-applied
+    /// copy of the object and without labels (the controller selects and reads TaskRuns by name, spec and status;
+    /// its writes are patches and status replacements that carry no labels); the reconciler reads the full object
+    /// when it needs the contents (to check a new generation, to start a run). A copy: callers keep theirs.
     /// </summary>
     public static V2TaskRun WithoutContents(V2TaskRun taskRun)
     {
         var slim = taskRun.WithoutFileContents();
-        if (slim.Metadata?.Annotations?.ContainsKey(LastAppliedAnnotation) == true)
+        if (slim.Metadata is { } metadata)
         {
-            var annotations = slim.Metadata.Annotations.Where(a => a.Key != LastAppliedAnnotation).ToDictionary(a => a.Key, a => a.Value);
-            slim.Metadata = CopyOf(slim.Metadata, annotations.Count == 0 ? null : annotations);
+            var annotations = metadata.Annotations?.ContainsKey(LastAppliedAnnotation) == true
+                ? metadata.Annotations.Where(a => a.Key != LastAppliedAnnotation).ToDictionary(a => a.Key, a => a.Value)
+                : metadata.Annotations;
+            slim.Metadata = CopyWithout(metadata, annotations?.Count == 0 ? null : annotations);
         }
 
         slim.Spec.ServiceName = CacheStrings.Intern(slim.Spec.ServiceName);
@@ -93,7 +96,8 @@ internal static class CachedForms
         }
     }
 
-    private static V1ObjectMeta CopyOf(V1ObjectMeta metadata, IDictionary<string, string>? annotations) => new()
+    /// <summary>The metadata with these annotations and no labels; the caller's is not changed.</summary>
+    private static V1ObjectMeta CopyWithout(V1ObjectMeta metadata, IDictionary<string, string>? annotations) => new()
     {
         Annotations = annotations,
         CreationTimestamp = metadata.CreationTimestamp,
@@ -102,7 +106,6 @@ internal static class CachedForms
         Finalizers = metadata.Finalizers,
         GenerateName = metadata.GenerateName,
         Generation = metadata.Generation,
-        Labels = metadata.Labels,
         ManagedFields = metadata.ManagedFields,
         Name = metadata.Name,
         NamespaceProperty = metadata.NamespaceProperty,

@@ -9,18 +9,18 @@ namespace TaskRun.Controller.Tests.Runtime;
 public sealed class CachedFormsTests
 {
     [Fact]
-    public void A_TaskRun_keeps_all_but_its_file_contents_and_kubectls_last_applied_copy_and_the_caller_keeps_its_own()
+    public void A_TaskRun_keeps_all_but_its_file_contents_labels_and_kubectls_last_applied_copy_and_the_caller_keeps_its_own()
     {
         var taskRun = TaskRun();
 
         var cached = CachedForms.WithoutContents(taskRun);
 
-        // Dropped: the files' contents and kubectl's copy of the whole object.
+        // Dropped: the files' contents, kubectl's copy of the whole object and the labels (no reader uses them).
         Assert.All(cached.Spec.Files!, f => Assert.Null(f.Content));
         Assert.False(cached.Metadata.Annotations!.ContainsKey(CachedForms.LastAppliedAnnotation));
-        // Kept: every other annotation (validation reads them), labels, finalizers, identity, the rest of the spec, the status.
+        Assert.Null(cached.Metadata.Labels);
+        // Kept: every other annotation (validation reads them), finalizers, identity, the rest of the spec, the status.
         Assert.Equal("{\"taskId\":1}", cached.Metadata.Annotations[TaskRunApi.V2SpecAnnotation]);
-        Assert.Equal("svc", cached.Metadata.Labels!["service"]);
         Assert.Equal([TaskRunApi.Finalizer], cached.Metadata.Finalizers);
         Assert.Equal(("run-1", "ns", "uid-1", "7", 3L), (cached.Metadata.Name, cached.Metadata.NamespaceProperty, cached.Metadata.Uid,
             cached.Metadata.ResourceVersion, cached.Metadata.Generation));
@@ -34,6 +34,22 @@ public sealed class CachedFormsTests
         // The caller's object is untouched.
         Assert.Equal("# task", taskRun.Spec.Files![0].Content);
         Assert.True(taskRun.Metadata.Annotations!.ContainsKey(CachedForms.LastAppliedAnnotation));
+        Assert.Equal("svc", taskRun.Metadata.Labels!["service"]);
+    }
+
+    [Fact]
+    public void A_TaskRun_without_annotations_is_cached_without_labels_and_the_caller_keeps_them()
+    {
+        var taskRun = TaskRun();
+        taskRun.Metadata.Annotations = null;
+
+        var cached = CachedForms.WithoutContents(taskRun);
+
+        Assert.Null(cached.Metadata.Labels);
+        Assert.Null(cached.Metadata.Annotations);
+        Assert.Equal(("run-1", "uid-1"), (cached.Metadata.Name, cached.Metadata.Uid));
+        Assert.Equal([TaskRunApi.Finalizer], cached.Metadata.Finalizers);
+        Assert.Equal("svc", taskRun.Metadata.Labels!["service"]);
     }
 
     [Fact]
