@@ -45,21 +45,9 @@ internal sealed class TaskRunForCacheConverter : JsonConverter<TaskRunForCache>
     {
         var options = new JsonSerializerOptions(KubeJson.Options)
         {
-            TypeInfoResolver = KubeJson.Options.TypeInfoResolver!.WithAddedModifier(WithoutSkippedProperties),
+            TypeInfoResolver = KubeJson.Options.TypeInfoResolver!.WithAddedModifier(SkippedMembers.FileContents).WithAddedModifier(SkippedMembers.ManagedFields),
         };
         options.MakeReadOnly();
         return options;
-    }
-
-    private static void WithoutSkippedProperties(JsonTypeInfo type)
-    {
-        var skipped = type.Type == typeof(TaskFile) ? "content" : type.Type == typeof(V1ObjectMeta) ? "managedFields" : null;
-        for (var i = type.Properties.Count - 1; skipped is not null && i >= 0; i--)
-        {
-            if (type.Properties[i].Name == skipped)
-            {
-                type.Properties.RemoveAt(i);
-            }
-        }
     }
 }

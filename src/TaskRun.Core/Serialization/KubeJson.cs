@@ -24,6 +24,13 @@ public static class KubeJson
 
     public static JsonNode? ToNode<T>(T value) => JsonSerializer.SerializeToNode(value, Options);
 
+    /// <summary>
+    /// What a value converter (a resource quantity, a date) throws for a value it cannot read: not a JsonException,
+    /// and without a path.
+    /// </summary>
+    public static bool IsConverterFailure(Exception exception) =>
+        exception is FormatException or InvalidOperationException or OverflowException or ArgumentException;
+
     private static JsonSerializerOptions CaptureClientOptions()
     {
         JsonSerializerOptions? captured = null;

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization.Metadata;
-using k8s.Models;
 using TaskRun.Core.Serialization;
 using TaskRun.Core.Validation;
 
@@ -17,13 +16,13 @@ internal static class TaskRunObjects
 
     // KubeJson's conventions, except that file contents are skipped or measured (TaskFile.MeasuredContentBytes),
     // not read into strings, and managedFields, which no admission check reads, are skipped.
-    private static readonly JsonSerializerOptions ContentsSkipped = Options(SkipManagedFields, SkipFileContent);
-    private static readonly JsonSerializerOptions ContentsMeasured = Options(SkipManagedFields, MeasureFileContent);
+    private static readonly JsonSerializerOptions ContentsSkipped = Options(SkippedMembers.ManagedFields, SkippedMembers.FileContents);
+    private static readonly JsonSerializerOptions ContentsMeasured = Options(SkippedMembers.ManagedFields, MeasureFileContent);
 
     // The same for the typed pass, where a TaskRun's metadata and spec stay null unless the object has them, so
     // that the pass can leave an object without them to the general reading.
-    private static readonly JsonSerializerOptions InPassContentsSkipped = WithoutDuplicates(Options(SkipManagedFields, SkipFileContent, MetadataAndSpecOnlyWhenSent));
-    private static readonly JsonSerializerOptions InPassContentsMeasured = WithoutDuplicates(Options(SkipManagedFields, MeasureFileContent, MetadataAndSpecOnlyWhenSent));
+    private static readonly JsonSerializerOptions InPassContentsSkipped = WithoutDuplicates(Options(SkippedMembers.ManagedFields, SkippedMembers.FileContents, MetadataAndSpecOnlyWhenSent));
+    private static readonly JsonSerializerOptions InPassContentsMeasured = WithoutDuplicates(Options(SkippedMembers.ManagedFields, MeasureFileContent, MetadataAndSpecOnlyWhenSent));
 
     /// <summary>
     /// Reads the request's object (or, with <paramref name="oldObject"/>, its old object) as a v2 TaskRun: the
@@ -81,7 +80,7 @@ internal static class TaskRunObjects
             problem = Unreadable(value, Field(FieldOf(e.Path), sentAsV1), "the value has the wrong type or shape for this field");
             return false;
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        catch (Exception e) when (KubeJson.IsConverterFailure(e))
         {
             // Thrown by value converters (e.g. a resource quantity), which do not say where.
             problem = FindUnreadableQuantity(value) is { } quantity
@@ -124,44 +123,11 @@ internal static class TaskRunObjects
         return options;
     }
 
-    private static void SkipManagedFields(JsonTypeInfo type)
-    {
-        if (type.Type != typeof(V1ObjectMeta))
-        {
-            return;
-        }
-
-        foreach (var property in type.Properties)
-        {
-            if (property.Name == "managedFields")
-            {
-                property.Set = null;
-            }
-        }
-    }
-
     private static void MetadataAndSpecOnlyWhenSent(JsonTypeInfo type)
     {
         if (type.Type == typeof(V2TaskRun))
         {
             type.CreateObject = static () => new V2TaskRun { Metadata = null!, Spec = null! };
-        }
-    }
-
-    private static void SkipFileContent(JsonTypeInfo type)
-    {
-        if (type.Type != typeof(TaskFile))
-        {
-            return;
-        }
-
-        foreach (var property in type.Properties)
-        {
-            if (property.Name == "content")
-            {
-                property.Set = null;
-                property.ShouldSerialize = static (_, _) => false;
-            }
         }
     }
 

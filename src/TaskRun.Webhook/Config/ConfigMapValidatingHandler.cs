@@ -44,7 +44,7 @@ internal sealed class ConfigMapValidatingHandler(ILiveConfig config) : IAdmissio
         {
             configMap = request.Object is { ValueKind: JsonValueKind.Object } value ? KubeJson.Deserialize<V1ConfigMap>(value) : null;
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        catch (Exception e) when (e is JsonException || KubeJson.IsConverterFailure(e))
         {
             return AdmissionOutcome.Deny(AdmissionResponse.Deny(uid, ApiStatus.BadRequest($"request.object is not a readable ConfigMap: {e.Message}")));
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using TaskRun.Core.Serialization;
 using TaskRun.Webhook.Admission;
 
 namespace TaskRun.Webhook.Hosting;
@@ -32,7 +33,7 @@ internal static class TypedReviewReader
         {
             return false;
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        catch (Exception e) when (KubeJson.IsConverterFailure(e))
         {
             // From a value converter inside the object (e.g. a resource quantity): the general reading explains it.
             return false;
