@@ -24,6 +24,8 @@ echo "== preparing the control plane (installs packages and builds the Kubernete
 bash hack/control-plane.sh build
 # promtool (from Debian's prometheus package, extracted, never run as a server) for the metrics lint tests.
 bash hack/promtool.sh --path >/dev/null
+# clang and zlib for the native-AOT publish of the controller (PublishTests).
+bash hack/aot-toolchain.sh
 
 echo "== building"
 dotnet build Webhooks.sln -c Release -warnaserror -nologo -v quiet

@@ -26,6 +26,7 @@ public sealed class DotnetProcess : IAsyncDisposable
     /// <summary>The program's pid (the shell that started it exec'd into it).</summary>
     public int Id => process.Id;
 
+    /// <summary>Starts <paramref name="dll"/> on the dotnet host, or, when it is no .dll, as an executable (a native-AOT build).</summary>
     public static DotnetProcess Start(string dll, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("bash") { UseShellExecute = false, WorkingDirectory = RepositoryPaths.Root };
@@ -35,7 +36,8 @@ public sealed class DotnetProcess : IAsyncDisposable
         }
 
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"exec dotnet '{dll}' \"$@\" >'{logPath}' 2>&1");
+        var host = dll.EndsWith(".dll", StringComparison.Ordinal) ? "dotnet " : "";
+        start.ArgumentList.Add($"exec {host}'{dll}' \"$@\" >'{logPath}' 2>&1");
         start.ArgumentList.Add("dotnet-process");
         foreach (var argument in arguments)
         {
