@@ -25,7 +25,8 @@
 # Running, the controller's writes per first run, CPU per TaskRun and the controller's peak RSS; with
 # --memory-total 10000 also its RSS with 10,000 TaskRuns cached. About 3 minutes for 1,000 (15 more for 10,000).
 # --controller-env passes environment to the controller only (e.g. GC settings, to compare them);
-# BENCH_CONTROLLER_DLL runs another build of the controller (e.g. a baseline's) against the same plane and webhook.
+# BENCH_CONTROLLER_DLL runs another build of the controller (e.g. a baseline's; a .dll, or the native-AOT executable) against
+# the same plane and webhook; so does a dll= variant of --memory-variants.
 #
 # Usage: hack/bench-controller.sh [--workers 4,8,16] [--count 1000] [--memory-total 10000] [other bench options]
 #        hack/bench-controller.sh --scheduling-limit 100 --count 1000
@@ -72,7 +73,7 @@ cleanup() {
   if [[ -f $pid_file ]]; then
     while read -r pid; do
       [[ $pid =~ ^[0-9]+$ ]] || continue
-      if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q 'TaskRun.Controller.dll'; then
+      if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -Eq 'TaskRun\.Controller(\.dll)? '; then
         echo "bench-controller: stopping leftover controller pid $pid" >&2
         kill -TERM "$pid" 2>/dev/null || true
       fi
