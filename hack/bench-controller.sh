@@ -2,9 +2,10 @@
 # The controller scale benchmark of issue 6, in one command. Reports; asserts nothing.
 #
 # Starts its own control plane (CONTROL_PLANE_DIR=.local/bench-cp, removed again on exit), applies the CRD,
-# builds Release, and runs bench/TaskRun.ControllerBench, which
+# builds Release, publishes the controller as it ships (native AOT, hack/publish-controller.sh: a few minutes more)
+# and runs bench/TaskRun.ControllerBench, which
 #   1. measures the ceiling: a plain client making the controller's first-reconcile writes for N TaskRuns;
-#   2. starts the real controller (Release, a separate process) and creates N TaskRuns at once, for each
+#   2. starts the real controller (that executable, a separate process) and creates N TaskRuns at once, for each
 #      --workers value, timing create → Running (and a cold start: TaskRuns first, controller second);
 #   3. reads the controller's resident memory idle and with --memory-total TaskRuns in its cache.
 # The ceiling client and each controller first process --warmup TaskRuns untimed (JIT tiering done), so both
@@ -25,7 +26,9 @@
 # Running, the controller's writes per first run, CPU per TaskRun and the controller's peak RSS; with
 # --memory-total 10000 also its RSS with 10,000 TaskRuns cached. About 3 minutes for 1,000 (15 more for 10,000).
 # --controller-env passes environment to the controller only (e.g. GC settings, to compare them);
-# BENCH_CONTROLLER_DLL runs another build of the controller (e.g. a baseline's) against the same plane and webhook.
+# BENCH_CONTROLLER_DLL runs another build of the controller instead of publishing one (e.g. a baseline's, or the JIT
+# build src/TaskRun.Controller/bin/Release/net10.0/TaskRun.Controller.dll) against the same plane and webhook; so does
+# a dll= variant of --memory-variants.
 #
 # Usage: hack/bench-controller.sh [--workers 4,8,16] [--count 1000] [--memory-total 10000] [other bench options]
 #        hack/bench-controller.sh --scheduling-limit 100 --count 1000
@@ -72,7 +75,7 @@ cleanup() {
   if [[ -f $pid_file ]]; then
     while read -r pid; do
       [[ $pid =~ ^[0-9]+$ ]] || continue
-      if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q 'TaskRun.Controller.dll'; then
+      if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -Eq 'TaskRun\.Controller(\.dll)? '; then
         echo "bench-controller: stopping leftover controller pid $pid" >&2
         kill -TERM "$pid" 2>/dev/null || true
       fi
@@ -133,11 +136,23 @@ echo "bench-controller: building Release" >&2
 dotnet build bench/TaskRun.ControllerBench -c Release -nologo -v quiet >"$log_dir/build.log" 2>&1 \
   || { tail -30 "$log_dir/build.log" >&2; echo "bench-controller: build failed (log: $log_dir/build.log)" >&2; exit 1; }
 
+# The controller as it ships, native AOT (hack/publish-controller.sh, a few minutes), unless BENCH_CONTROLLER_DLL
+# names another build (e.g. src/TaskRun.Controller/bin/Release/net10.0/TaskRun.Controller.dll, the JIT build).
+controller=${BENCH_CONTROLLER_DLL:-}
+if [[ -z $controller ]]; then
+  echo "bench-controller: publishing the controller as native AOT" >&2
+  rm -rf .local/bench-controller-aot
+  bash hack/publish-controller.sh .local/bench-controller-aot/app --artifacts-path .local/bench-controller-aot/artifacts \
+    -v quiet >"$log_dir/controller-publish.log" 2>&1 \
+    || { tail -30 "$log_dir/controller-publish.log" >&2; echo "bench-controller: controller publish failed" >&2; exit 1; }
+  controller=.local/bench-controller-aot/app/TaskRun.Controller
+fi
+
 # In the background so that a signal to this script reaches the trap at once; the trap then stops the bench
 # with SIGTERM, which makes it stop the controllers it started.
 dotnet bench/TaskRun.ControllerBench/bin/Release/net10.0/TaskRun.ControllerBench.dll \
   --kubeconfig "$KUBECONFIG" \
-  --controller-dll "${BENCH_CONTROLLER_DLL:-src/TaskRun.Controller/bin/Release/net10.0/TaskRun.Controller.dll}" \
+  --controller-dll "$controller" \
   --apiserver-pid "$KUBE_APISERVER_PID" --etcd-pid "$ETCD_PID" \
   --log-dir "$log_dir" \
   "$@" > >(tee "$log_dir/bench.out") 2>&1 &

@@ -44,7 +44,8 @@ internal sealed class ControllerRunner : IAsyncDisposable
         var logPath = Path.Combine(options.LogDir, $"controller-{ns}-{DateTime.UtcNow:HHmmss}.log");
         var start = new ProcessStartInfo("bash") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec dotnet \"$0\" \"$@\" >\"$LOG_PATH\" 2>&1");
+        // A .dll runs on the dotnet host; anything else is an executable (the native-AOT controller).
+        start.ArgumentList.Add("if [[ $0 == *.dll ]]; then exec dotnet \"$0\" \"$@\" >\"$LOG_PATH\" 2>&1; else exec \"$0\" \"$@\" >\"$LOG_PATH\" 2>&1; fi");
         start.ArgumentList.Add(options.ControllerDll);
         foreach (var argument in new[]
         {

@@ -7,6 +7,7 @@ using TaskRun.Core.Observability;
 using TaskRun.Runtime.Leadership;
 
 // Wiring only: settings are validated before anything starts.
+KubernetesJsonReflection.EnsureUnderNativeAot();
 var builder = WebApplication.CreateSlimBuilder(args);
 var section = builder.Configuration.GetSection(ControllerProcessOptions.Section);
 builder.Services.AddOptions<ControllerProcessOptions>().Bind(section).ValidateOnStart();

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using k8s;
 
 namespace TaskRun.Runtime;
@@ -19,8 +21,15 @@ public static class KubernetesClientFactory
         var path = string.IsNullOrEmpty(kubeconfig)
             ? Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()
             : kubeconfig;
-        return !string.IsNullOrEmpty(path) ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
+        return !string.IsNullOrEmpty(path) ? FromFile(path)
             : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
             : null;
     }
+
+    // Native AOT cannot run KubernetesClient's kubeconfig reader (KubeconfigFile says why); the JIT build keeps it.
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "KubeconfigFile runs only under native AOT, where KubernetesClient is kept whole (TaskRun.Controller.csproj).")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "KubeconfigFile runs only under native AOT, where KubernetesClient is kept whole (TaskRun.Controller.csproj).")]
+    private static KubernetesClientConfiguration FromFile(string path) => RuntimeFeature.IsDynamicCodeSupported
+        ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
+        : KubeconfigFile.Load(path);
 }

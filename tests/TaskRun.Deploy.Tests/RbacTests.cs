@@ -77,7 +77,7 @@ public sealed class RbacTests(KubernetesFixture fixture) : IAsyncLifetime, IDisp
     {
         var kubeconfig = await ServiceAccountIdentity.WriteKubeconfigAsync(fixture, SystemNamespace, "taskrun-controller", directory);
         var port = DotnetProcess.FreePort();
-        await using var controller = DotnetProcess.Start(DotnetProcess.BuiltDll("TaskRun.Controller"),
+        await using var controller = DotnetProcess.Start(DotnetProcess.ControllerProgram(),
         [
             $"--Controller:Kubeconfig={kubeconfig}",
             $"--Controller:MetricsPort={port}",

@@ -140,7 +140,7 @@ public sealed class LocalCluster
         await client.CoreV1.CreateNamespacedConfigMapAsync(ControllerConfigMaps.Build(SystemNamespace, Config), SystemNamespace);
 
         var port = DotnetProcess.FreePort();
-        var controller = DotnetProcess.Start(DotnetProcess.BuiltDll("TaskRun.Controller"),
+        var controller = DotnetProcess.Start(DotnetProcess.ControllerProgram(),
         [
             $"--Controller:Kubeconfig={Path.Combine(directory, "kubeconfig")}",
             $"--Controller:MetricsPort={port}",

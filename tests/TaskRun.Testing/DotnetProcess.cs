@@ -26,6 +26,7 @@ public sealed class DotnetProcess : IAsyncDisposable
     /// <summary>The program's pid (the shell that started it exec'd into it).</summary>
     public int Id => process.Id;
 
+    /// <summary>Starts <paramref name="dll"/> on the dotnet host, or, when it is no .dll, as an executable (a native-AOT build).</summary>
     public static DotnetProcess Start(string dll, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("bash") { UseShellExecute = false, WorkingDirectory = RepositoryPaths.Root };
@@ -35,7 +36,8 @@ public sealed class DotnetProcess : IAsyncDisposable
         }
 
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"exec dotnet '{dll}' \"$@\" >'{logPath}' 2>&1");
+        var host = dll.EndsWith(".dll", StringComparison.Ordinal) ? "dotnet " : "";
+        start.ArgumentList.Add($"exec {host}'{dll}' \"$@\" >'{logPath}' 2>&1");
         start.ArgumentList.Add("dotnet-process");
         foreach (var argument in arguments)
         {
@@ -46,6 +48,24 @@ public sealed class DotnetProcess : IAsyncDisposable
     }
 
     /// <summary>The built output of one of our src projects, in the configuration the tests were built in.</summary>
+    /// <summary>
+    /// The controller as the tests run it as a process: the native-AOT executable hack/test.sh published (named by
+    /// TASKRUN_CONTROLLER_PROGRAM: what ships), or, when a developer runs <c>dotnet test</c> alone, the built dll.
+    /// </summary>
+    public static string ControllerProgram()
+    {
+        var published = Environment.GetEnvironmentVariable(ControllerProgramVariable);
+        if (string.IsNullOrEmpty(published))
+        {
+            return BuiltDll("TaskRun.Controller");
+        }
+
+        return File.Exists(published) ? published : throw new FileNotFoundException($"{ControllerProgramVariable} names {published}, which does not exist");
+    }
+
+    /// <summary>Set by hack/test.sh to the native-AOT controller it published.</summary>
+    public const string ControllerProgramVariable = "TASKRUN_CONTROLLER_PROGRAM";
+
     public static string BuiltDll(string project)
     {
         // Tests run from tests/<project>/bin/<Configuration>/net10.0.

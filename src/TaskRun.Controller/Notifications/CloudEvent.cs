@@ -37,7 +37,7 @@ public sealed record CloudEvent(string Id, string Type, string Source, string Su
     {
         var request = new HttpRequestMessage(HttpMethod.Post, sink)
         {
-            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(Data, DataJson)),
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(Data, CloudEventJson.Default.CloudEventData)),
         };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(ContentType);
         request.Headers.Add("ce-specversion", SpecVersion);
@@ -49,8 +49,12 @@ public sealed record CloudEvent(string Id, string Type, string Source, string Su
         return request;
     }
 
-    private static readonly JsonSerializerOptions DataJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
 }
+
+/// <summary>The data's JSON, generated at compile time (no reflection, so the native-AOT controller needs nothing kept for it).</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(CloudEventData))]
+internal sealed partial class CloudEventJson : JsonSerializerContext;
 
 public sealed record CloudEventData(
     [property: JsonPropertyName("namespace")] string? Namespace,

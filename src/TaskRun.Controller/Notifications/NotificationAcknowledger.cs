@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using k8s.Autorest;
 using TaskRun.Core.Serialization;
 
@@ -26,11 +27,9 @@ public sealed class NotificationAcknowledger(IKubernetes client)
                 return;
             }
 
-            var patch = JsonSerializer.Serialize(new object[]
-            {
-                new { op = "test", path = $"/status/notifications/{index}/id", value = id },
-                new { op = "remove", path = $"/status/notifications/{index}" },
-            });
+            var patch = new JsonArray(
+                new JsonObject { ["op"] = "test", ["path"] = $"/status/notifications/{index}/id", ["value"] = id },
+                new JsonObject { ["op"] = "remove", ["path"] = $"/status/notifications/{index}" }).ToJsonString();
             try
             {
                 await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -16,9 +17,13 @@ public static class StatusComparer
 {
     private static readonly JsonSerializerOptions Comparable = ComparableOptions();
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = KubeJson.ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = KubeJson.ReflectionKept)]
     public static bool Same(TaskRunStatus? current, TaskRunStatus next) =>
         current is not null && JsonSerializer.Serialize(current, Comparable) == JsonSerializer.Serialize(next, Comparable);
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = KubeJson.ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = KubeJson.ReflectionKept)]
     private static JsonSerializerOptions ComparableOptions()
     {
         var options = new JsonSerializerOptions(KubeJson.Options)

@@ -22,9 +22,13 @@ public sealed class TaskRunListForCache
     public List<TaskRunForCache>? Items { get; set; }
 }
 
-/// <summary>One item of a <see cref="TaskRunListForCache"/>: the TaskRun, each file's content and the managedFields null.</summary>
+/// <summary>
+/// One item of a <see cref="TaskRunListForCache"/>: the TaskRun, each file's content and the managedFields null. A
+/// class, not a struct: the list's converter is made by reflection, and native AOT has code for a generic
+/// instantiation over a value type only when the compiler saw it (a struct here failed every list at run time).
+/// </summary>
 [JsonConverter(typeof(TaskRunForCacheConverter))]
-public readonly record struct TaskRunForCache(V2TaskRun TaskRun);
+public sealed record TaskRunForCache(V2TaskRun TaskRun);
 
 /// <summary>
 /// Reads a TaskRun with the Kubernetes JSON options, except that a file's <c>content</c> and the metadata's
@@ -33,13 +37,16 @@ public readonly record struct TaskRunForCache(V2TaskRun TaskRun);
 /// </summary>
 internal sealed class TaskRunForCacheConverter : JsonConverter<TaskRunForCache>
 {
-    private static readonly JsonSerializerOptions Skipping = CreateOptions();
+    // Contracts taken from the options (not by a generic call), so the trimmer sees no reflection here: the
+    // native-AOT controller keeps KubernetesClient's and our models whole (TaskRun.Controller.csproj).
+    private static readonly JsonTypeInfo<V2TaskRun> Skipping = (JsonTypeInfo<V2TaskRun>)CreateOptions().GetTypeInfo(typeof(V2TaskRun));
+    private static readonly JsonTypeInfo<V2TaskRun> Whole = (JsonTypeInfo<V2TaskRun>)KubeJson.Options.GetTypeInfo(typeof(V2TaskRun));
 
     public override TaskRunForCache Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        new(JsonSerializer.Deserialize<V2TaskRun>(ref reader, Skipping) ?? throw new JsonException("a TaskRun list item is null"));
+        new(JsonSerializer.Deserialize(ref reader, Skipping) ?? throw new JsonException("a TaskRun list item is null"));
 
     public override void Write(Utf8JsonWriter writer, TaskRunForCache value, JsonSerializerOptions options) =>
-        JsonSerializer.Serialize(writer, value.TaskRun, KubeJson.Options);
+        JsonSerializer.Serialize(writer, value.TaskRun, Whole);
 
     private static JsonSerializerOptions CreateOptions()
     {

@@ -1,9 +1,12 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Json.Schema;
+using TaskRun.Core.Serialization;
 using TaskRun.Core.Validation;
 using YamlDotNet.Core;
 
@@ -20,11 +23,7 @@ public static partial class ControllerConfigParser
     /// <summary>The schema as JSON, read by <see cref="ConfigSchemaErrors"/> to say each key's expected form.</summary>
     private static readonly Lazy<JsonObject> SchemaNode = new(() => JsonNode.Parse(ReadSchemaText())!.AsObject());
 
-    private static readonly JsonSerializerOptions ModelOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new StringOrNumberConverter() },
-    };
+    private static readonly JsonSerializerOptions ModelOptions = CreateModelOptions();
 
     /// <summary>The schema file's text, as shipped in the assembly.</summary>
     public static string SchemaText { get; } = ReadSchemaText();
@@ -44,6 +43,8 @@ public static partial class ControllerConfigParser
         return unknown.Count == 0 ? parsed : new(null, [.. unknown, .. parsed.Errors]);
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = KubeJson.ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = KubeJson.ReflectionKept)]
     public static ConfigParseResult Parse(string? yaml)
     {
         JsonNode? document;
@@ -242,4 +243,14 @@ public static partial class ControllerConfigParser
 
         public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
+
+    // The reflection resolver named, not left to the default, which native AOT switches off (KubeJson.ReflectionKept).
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = KubeJson.ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = KubeJson.ReflectionKept)]
+    private static JsonSerializerOptions CreateModelOptions() => new()
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new StringOrNumberConverter() },
+    };
 }

@@ -234,7 +234,7 @@ public static class TaskRunConverter
                 MoveIfPresent(file, from, renamed, to);
             }
 
-            result.Add(renamed);
+            result.Add((JsonNode)renamed);
         }
 
         return result;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
@@ -10,18 +11,38 @@ namespace TaskRun.Core.Serialization;
 /// </summary>
 public static class KubeJson
 {
+    /// <summary>
+    /// Why reflection-based serialization is kept in the native-AOT controller (the trim and AOT warnings it
+    /// suppresses): KubernetesClient itself serializes every model by reflection, and ours embed its models.
+    /// </summary>
+    public const string ReflectionKept = "Reflection-based System.Text.Json on purpose, as KubernetesClient's own: the native-AOT controller names the "
+        + "reflection resolver (KubernetesJsonReflection) and keeps KubernetesClient, TaskRun.Core and TaskRun.Controller whole "
+        + "(TaskRun.Controller.csproj); its publish test reconciles a TaskRun.";
+
     public static JsonSerializerOptions Options { get; } = CaptureClientOptions();
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = ReflectionKept)]
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = ReflectionKept)]
     public static byte[] SerializeToUtf8Bytes<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = ReflectionKept)]
     public static T? Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options);
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = ReflectionKept)]
     public static T? Deserialize<T>(JsonNode? node) => node is null ? default : node.Deserialize<T>(Options);
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = ReflectionKept)]
     public static T? Deserialize<T>(JsonElement element) => element.Deserialize<T>(Options);
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = ReflectionKept)]
     public static JsonNode? ToNode<T>(T value) => JsonSerializer.SerializeToNode(value, Options);
 
     /// <summary>
@@ -31,6 +52,8 @@ public static class KubeJson
     public static bool IsConverterFailure(Exception exception) =>
         exception is FormatException or InvalidOperationException or OverflowException or ArgumentException;
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = ReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = ReflectionKept)]
     private static JsonSerializerOptions CaptureClientOptions()
     {
         JsonSerializerOptions? captured = null;

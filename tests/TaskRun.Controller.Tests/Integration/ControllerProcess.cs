@@ -28,7 +28,7 @@ internal sealed class ControllerProcess : IAsyncDisposable
         KubernetesFixture fixture, string ns, string identity, LeaseTimings lease, IReadOnlyDictionary<string, string>? environment, params string[] extraArguments)
     {
         var port = DotnetProcess.FreePort();
-        var process = DotnetProcess.Start(DotnetProcess.BuiltDll("TaskRun.Controller"),
+        var process = DotnetProcess.Start(DotnetProcess.ControllerProgram(),
         [
             $"--Controller:Kubeconfig={fixture.ControlPlane.KubeconfigPath}",
             $"--Controller:MetricsPort={port}",

@@ -89,7 +89,7 @@ public sealed class SchedulingFailoverTests(ITestOutputHelper output) : IAsyncLi
     private ControllerInstance Start(string identity)
     {
         var port = DotnetProcess.FreePort();
-        var process = DotnetProcess.Start(DotnetProcess.BuiltDll("TaskRun.Controller"),
+        var process = DotnetProcess.Start(DotnetProcess.ControllerProgram(),
         [
             $"--Controller:Kubeconfig={cluster.ControlPlane.KubeconfigPath}",
             $"--Controller:MetricsPort={port}",

@@ -52,7 +52,7 @@ internal sealed class Tenant : IAsyncDisposable
     /// <summary>Starts the controller process; by default waits until it is ready.</summary>
     public async Task StartControllerAsync(bool waitReady = true)
     {
-        controller = DotnetProcess.Start(DotnetProcess.BuiltDll("TaskRun.Controller"),
+        controller = DotnetProcess.Start(DotnetProcess.ControllerProgram(),
         [
             $"--Controller:Kubeconfig={fixture.Kubernetes.ControlPlane.KubeconfigPath}",
             $"--Controller:MetricsPort={ControllerPort}",
