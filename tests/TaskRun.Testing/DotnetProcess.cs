@@ -47,7 +47,9 @@ public sealed class DotnetProcess : IAsyncDisposable
         return new DotnetProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {dll}"), logPath);
     }
 
-    /// <summary>The built output of one of our src projects, in the configuration the tests were built in.</summary>
+    /// <summary>Set by hack/test.sh to the native-AOT controller it published.</summary>
+    public const string ControllerProgramVariable = "TASKRUN_CONTROLLER_PROGRAM";
+
     /// <summary>
     /// The controller as the tests run it as a process: the native-AOT executable hack/test.sh published (named by
     /// TASKRUN_CONTROLLER_PROGRAM: what ships), or, when a developer runs <c>dotnet test</c> alone, the built dll.
@@ -63,9 +65,7 @@ public sealed class DotnetProcess : IAsyncDisposable
         return File.Exists(published) ? published : throw new FileNotFoundException($"{ControllerProgramVariable} names {published}, which does not exist");
     }
 
-    /// <summary>Set by hack/test.sh to the native-AOT controller it published.</summary>
-    public const string ControllerProgramVariable = "TASKRUN_CONTROLLER_PROGRAM";
-
+    /// <summary>The built output of one of our src projects, in the configuration the tests were built in.</summary>
     public static string BuiltDll(string project)
     {
         // Tests run from tests/<project>/bin/<Configuration>/net10.0.
