@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What a native-AOT publish of the controller links with (Dockerfile.controller; the publish test in
-# tests/TaskRun.Deploy.Tests): clang and zlib's headers, from Debian's archive. Installs only what is missing
+# What a native-AOT publish of the controller links with (hack/publish-controller.sh, which Dockerfile.controller
+# and hack/test.sh run): clang and zlib's headers, from Debian's archive. Installs only what is missing
 # (no apt call at all when both are there), so it is cheap to run before every build.
 # Usage: hack/aot-toolchain.sh   (root, or sudo without a password, when something is missing)
 set -euo pipefail
