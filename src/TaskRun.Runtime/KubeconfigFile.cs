@@ -15,7 +15,7 @@ namespace TaskRun.Runtime;
 public static class KubeconfigFile
 {
     /// <summary>The client configuration of the file's current context.</summary>
-    [RequiresUnreferencedCode("YamlDotNet reflects over KubernetesClient's kubeconfig model: keep KubernetesClient whole (TrimmerRootAssembly).")]
+    [RequiresUnreferencedCode("YamlDotNet reflects over KubernetesClient's kubeconfig model: keep k8s.KubeConfigModels whole (the controller's TrimmerRoots.xml).")]
     [RequiresDynamicCode("YamlDotNet reflects over KubernetesClient's kubeconfig model.")]
     public static KubernetesClientConfiguration Load(string path)
     {

@@ -27,8 +27,8 @@ public static class KubernetesClientFactory
     }
 
     // Native AOT cannot run KubernetesClient's kubeconfig reader (KubeconfigFile says why); the JIT build keeps it.
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "KubeconfigFile runs only under native AOT, where KubernetesClient is kept whole (TaskRun.Controller.csproj).")]
-    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "KubeconfigFile runs only under native AOT, where KubernetesClient is kept whole (TaskRun.Controller.csproj).")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "KubeconfigFile runs only under native AOT, where the kubeconfig models are kept whole (TaskRun.Controller's TrimmerRoots.xml).")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "KubeconfigFile runs only under native AOT, where the kubeconfig models are kept whole (TaskRun.Controller's TrimmerRoots.xml).")]
     private static KubernetesClientConfiguration FromFile(string path) => RuntimeFeature.IsDynamicCodeSupported
         ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
         : KubeconfigFile.Load(path);

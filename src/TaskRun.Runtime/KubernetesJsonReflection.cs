@@ -6,14 +6,19 @@ using k8s;
 namespace TaskRun.Runtime;
 
 /// <summary>
-/// KubernetesClient serializes its models with System.Text.Json's reflection resolver, which it leaves to the
-/// default; native AOT switches that default off. A native-AOT program names it before any Kubernetes call.
+/// Our types embed KubernetesClient's models and are (de)serialized with its options by System.Text.Json's reflection
+/// resolver. KubernetesClient 21 names it itself, after its source-generated context for its models; a client whose
+/// options left the resolver to the default would get none under native AOT, which switches that default off. A
+/// native-AOT program calls this before any Kubernetes call, so such a client still gets it.
 /// </summary>
 public static class KubernetesJsonReflection
 {
+    private const string KubeJsonReflectionKept = "Only our types are reflected over (KubernetesClient's models come from its source-generated "
+        + "context); the native-AOT controller keeps TaskRun.Core and TaskRun.Controller whole (TaskRun.Controller.csproj).";
+
     /// <summary>Under native AOT, gives KubernetesClient's options the reflection resolver; under JIT, does nothing.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The native-AOT controller keeps KubernetesClient whole (TaskRun.Controller.csproj).")]
-    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "The native-AOT controller keeps KubernetesClient whole (TaskRun.Controller.csproj).")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = KubeJsonReflectionKept)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = KubeJsonReflectionKept)]
     public static void EnsureUnderNativeAot()
     {
         if (!RuntimeFeature.IsDynamicCodeSupported)

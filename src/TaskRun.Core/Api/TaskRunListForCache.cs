@@ -38,7 +38,7 @@ public sealed record TaskRunForCache(V2TaskRun TaskRun);
 internal sealed class TaskRunForCacheConverter : JsonConverter<TaskRunForCache>
 {
     // Contracts taken from the options (not by a generic call), so the trimmer sees no reflection here: the
-    // native-AOT controller keeps KubernetesClient's and our models whole (TaskRun.Controller.csproj).
+    // native-AOT controller keeps our models whole, and KubernetesClient's come from its source-generated context.
     private static readonly JsonTypeInfo<V2TaskRun> Skipping = (JsonTypeInfo<V2TaskRun>)CreateOptions().GetTypeInfo(typeof(V2TaskRun));
     private static readonly JsonTypeInfo<V2TaskRun> Whole = (JsonTypeInfo<V2TaskRun>)KubeJson.Options.GetTypeInfo(typeof(V2TaskRun));
 

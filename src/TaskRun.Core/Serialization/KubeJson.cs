@@ -13,11 +13,12 @@ public static class KubeJson
 {
     /// <summary>
     /// Why reflection-based serialization is kept in the native-AOT controller (the trim and AOT warnings it
-    /// suppresses): KubernetesClient itself serializes every model by reflection, and ours embed its models.
+    /// suppresses): ours embed KubernetesClient's models and are serialized with its options, which resolve its
+    /// models from its source-generated context and everything else by reflection.
     /// </summary>
     public const string ReflectionKept = "Reflection-based System.Text.Json on purpose, as KubernetesClient's own: the native-AOT controller names the "
-        + "reflection resolver (KubernetesJsonReflection) and keeps KubernetesClient, TaskRun.Core and TaskRun.Controller whole "
-        + "(TaskRun.Controller.csproj); its publish test reconciles a TaskRun.";
+        + "reflection resolver (KubernetesJsonReflection) and keeps TaskRun.Core and TaskRun.Controller whole; KubernetesClient's "
+        + "models come from its source-generated context (TaskRun.Controller.csproj); its publish test reconciles a TaskRun.";
 
     public static JsonSerializerOptions Options { get; } = CaptureClientOptions();
 
