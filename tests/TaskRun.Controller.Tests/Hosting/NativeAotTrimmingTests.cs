@@ -13,7 +13,9 @@ namespace TaskRun.Controller.Tests.Hosting;
 /// The native-AOT controller keeps of KubernetesClient only what its code calls and what TrimmerRoots.xml names. A
 /// model read or written by reflection would lose its trimmed properties without an error, so every model our
 /// assemblies use must come from KubernetesClient's source-generated JSON context (which keeps what it reads and
-/// writes), and what YamlDotNet reflects over (the kubeconfig models) must be named in the descriptor.
+/// writes), and what is read by reflection (watch events, the kubeconfig models) must be named in the descriptor.
+/// The process tests run the published executable, which is where a missing entry shows (a watch that delivers
+/// empty events).
 /// </summary>
 public sealed class NativeAotTrimmingTests
 {
@@ -30,15 +32,29 @@ public sealed class NativeAotTrimmingTests
         Assert.Empty(notGenerated);
     }
 
-    [Fact]
-    public void The_descriptor_keeps_the_kubeconfig_models_which_are_read_by_reflection()
+    /// <summary>
+    /// The types other than models that KubernetesClient 21 (de)serializes on the paths the controller takes: a watch
+    /// event's envelope, read first with KubernetesObject to look for a Status, and an exec plugin's credentials.
+    /// </summary>
+    public static TheoryData<Type, string> ReadByReflection => new()
+    {
+        { typeof(KubernetesObject), "type k8s.KubernetesObject" },
+        { typeof(Watcher<V1Job>.WatchEvent), "type k8s.Watcher`1/WatchEvent" },
+        { typeof(Watcher<KubernetesObject>.WatchEvent), "type k8s.Watcher`1/WatchEvent" },
+        { typeof(k8s.KubeConfigModels.ExecCredentialResponse), "namespace k8s.KubeConfigModels" },
+        { typeof(k8s.KubeConfigModels.K8SConfiguration), "namespace k8s.KubeConfigModels" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ReadByReflection))]
+    public void The_descriptor_keeps_what_KubernetesClient_reads_by_reflection(Type type, string entry)
     {
         var descriptor = XDocument.Load(RepositoryPaths.InRoot("src/TaskRun.Controller/TrimmerRoots.xml"));
-        var kept = descriptor.Descendants("assembly").Where(a => (string?)a.Attribute("fullname") == "KubernetesClient")
-            .Descendants("namespace").Select(n => (string?)n.Attribute("fullname"));
-        Assert.Contains("k8s.KubeConfigModels", kept);
-        // Not covered by the JSON context either (exec credentials are read with KubernetesJson by reflection).
-        Assert.Null(SourceGenerationContext.Default.GetTypeInfo(typeof(k8s.KubeConfigModels.ExecCredentialResponse)));
+        var client = descriptor.Descendants("assembly").Single(a => (string?)a.Attribute("fullname") == "KubernetesClient");
+        var entries = client.Elements().Select(e => $"{e.Name.LocalName} {(string?)e.Attribute("fullname")}");
+
+        Assert.Null(SourceGenerationContext.Default.GetTypeInfo(type));
+        Assert.Contains(entry, entries);
     }
 
     /// <summary>The k8s.Models types an assembly's metadata refers to, but the JSON converters and attributes there.</summary>
