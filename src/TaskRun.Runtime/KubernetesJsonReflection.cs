@@ -13,8 +13,8 @@ namespace TaskRun.Runtime;
 /// </summary>
 public static class KubernetesJsonReflection
 {
-    private const string KubeJsonReflectionKept = "Only our types are reflected over (KubernetesClient's models come from its source-generated "
-        + "context); the native-AOT controller keeps TaskRun.Core and TaskRun.Controller whole (TaskRun.Controller.csproj).";
+    private const string KubeJsonReflectionKept = "KubernetesClient's models come from its source-generated context; what else is reflected over "
+        + "is kept whole: TaskRun.Core, TaskRun.Controller and the client's watch events (TaskRun.Controller.csproj, TrimmerRoots.xml).";
 
     /// <summary>Under native AOT, gives KubernetesClient's options the reflection resolver; under JIT, does nothing.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = KubeJsonReflectionKept)]
