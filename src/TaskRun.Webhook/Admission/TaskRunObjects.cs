@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using TaskRun.Core.Serialization;
 using TaskRun.Core.Validation;
@@ -17,12 +18,15 @@ internal static class TaskRunObjects
     // KubeJson's conventions, except that file contents are skipped or measured (TaskFile.MeasuredContentBytes),
     // not read into strings, and managedFields, which no admission check reads, are skipped.
     private static readonly JsonSerializerOptions ContentsSkipped = Options(SkippedMembers.ManagedFields, SkippedMembers.FileContents);
-    private static readonly JsonSerializerOptions ContentsMeasured = Options(SkippedMembers.ManagedFields, MeasureFileContent);
+    private static readonly JsonSerializerOptions ContentsMeasured = Options(SkippedMembers.ManagedFields, MeasureFileContent(() => new ContentLengthConverter()));
 
     // The same for the typed pass, where a TaskRun's metadata and spec stay null unless the object has them, so
     // that the pass can leave an object without them to the general reading.
     private static readonly JsonSerializerOptions InPassContentsSkipped = WithoutDuplicates(Options(SkippedMembers.ManagedFields, SkippedMembers.FileContents, MetadataAndSpecOnlyWhenSent));
-    private static readonly JsonSerializerOptions InPassContentsMeasured = WithoutDuplicates(Options(SkippedMembers.ManagedFields, MeasureFileContent, MetadataAndSpecOnlyWhenSent));
+    private static readonly JsonSerializerOptions InPassContentsMeasured = WithoutDuplicates(Options(SkippedMembers.ManagedFields, MeasureFileContent(() => new ContentLengthConverter()), MetadataAndSpecOnlyWhenSent));
+
+    // The typed pass over a ReviewSkeleton, where each content is already its length (skipped ones need nothing new).
+    private static readonly JsonSerializerOptions InSkeletonContentsMeasured = WithoutDuplicates(Options(SkippedMembers.ManagedFields, MeasureFileContent(() => new SkeletonLengthConverter()), MetadataAndSpecOnlyWhenSent));
 
     /// <summary>
     /// Reads the request's object (or, with <paramref name="oldObject"/>, its old object) as a v2 TaskRun: the
@@ -48,8 +52,10 @@ internal static class TaskRunObjects
     /// <paramref name="contents"/> says, a TaskRun's metadata and spec null unless sent, and a member given twice
     /// an error (which of the two a tree would use is the general reading's business).
     /// </summary>
-    public static JsonSerializerOptions TypedPassOptions(FileContents contents) =>
-        contents == FileContents.Measured ? InPassContentsMeasured : InPassContentsSkipped;
+    /// <param name="skeleton">The options for a <see cref="Hosting.ReviewSkeleton"/> of the review instead of the review itself.</param>
+    public static JsonSerializerOptions TypedPassOptions(FileContents contents, bool skeleton = false) =>
+        contents != FileContents.Measured ? InPassContentsSkipped
+        : skeleton ? InSkeletonContentsMeasured : InPassContentsMeasured;
 
     /// <summary>Reads <paramref name="element"/> as a v2 TaskRun, or explains which field could not be read.</summary>
     /// <param name="contents">
@@ -131,7 +137,8 @@ internal static class TaskRunObjects
         }
     }
 
-    private static void MeasureFileContent(JsonTypeInfo type)
+    /// <summary>A file's content read by the converter <paramref name="converter"/> makes, as its length, into <see cref="TaskFile.MeasuredContentBytes"/>.</summary>
+    private static Action<JsonTypeInfo> MeasureFileContent(Func<JsonConverter<long?>> converter) => type =>
     {
         if (type.Type != typeof(TaskFile))
         {
@@ -143,13 +150,13 @@ internal static class TaskRunObjects
             if (type.Properties[i].Name == "content")
             {
                 var measured = type.CreateJsonPropertyInfo(typeof(long?), "content");
-                measured.CustomConverter = new ContentLengthConverter();
+                measured.CustomConverter = converter();
                 measured.Set = static (file, length) => ((TaskFile)file).MeasuredContentBytes = (long?)length;
                 measured.ShouldSerialize = static (_, _) => false;
                 type.Properties[i] = measured;
             }
         }
-    }
+    };
 
     private static string Field(string field, bool sentAsV1) => sentAsV1 ? V1FieldPaths.Translate(field) : field;
 

@@ -5,11 +5,12 @@ using TaskRun.Webhook.Admission;
 namespace TaskRun.Webhook.Hosting;
 
 /// <summary>
-/// Reads an AdmissionReview for a TaskRun handler in one pass of the serializer over the body: the envelope's
-/// members, the object and old object straight into v2 TaskRuns (<see cref="TaskRunObjects.TypedPassOptions"/>),
-/// every other member skipped. No tree of the body is built: parsing one cost about as much as reading the
-/// TaskRun itself. (One serializer call for the whole body: reading an object member with its own call would
-/// scan that object twice, once to find its end.)
+/// Reads an AdmissionReview for a TaskRun handler in one pass of the serializer: the envelope's members, the
+/// object and old object straight into v2 TaskRuns (<see cref="TaskRunObjects.TypedPassOptions"/>), every other
+/// member skipped. No tree of the body is built: parsing one cost about as much as reading the TaskRun itself.
+/// (One serializer call for the whole body: reading an object member with its own call would scan that object
+/// twice, once to find its end.) The pass goes over the body's <see cref="ReviewSkeleton"/>, where the files'
+/// contents, nearly all of the bytes, are already measured; over the body as sent when it has none.
 /// </summary>
 /// <remarks>
 /// Only a review shaped as the API server sends it is read here. For anything else (not JSON, a member of the
@@ -21,13 +22,29 @@ namespace TaskRun.Webhook.Hosting;
 /// </remarks>
 internal static class TypedReviewReader
 {
-    public static bool TryRead(ReadOnlyMemory<byte> body, FileContents contents, ReviewTree tree, [NotNullWhen(true)] out AdmissionRequest? request)
+    /// <summary>The typed pass: over the body's skeleton when it has one that reads, else over the body as sent.</summary>
+    public static bool TryRead(ReadOnlyMemory<byte> body, FileContents contents, ReviewTree tree, [NotNullWhen(true)] out AdmissionRequest? request) =>
+        TryReadSkeleton(body.Span, contents, tree, out request) || TryReadAsSent(body.Span, contents, tree, out request);
+
+    /// <summary>The typed pass over the body's <see cref="ReviewSkeleton"/> (each content already its length); false when it has none or it does not read.</summary>
+    internal static bool TryReadSkeleton(ReadOnlySpan<byte> body, FileContents contents, ReviewTree tree, [NotNullWhen(true)] out AdmissionRequest? request)
+    {
+        request = null;
+        using var skeleton = ReviewSkeleton.TryBuild(body);
+        return skeleton is not null && TryRead(skeleton.Span, TaskRunObjects.TypedPassOptions(contents, skeleton: true), contents, tree, out request);
+    }
+
+    /// <summary>The typed pass over the body as sent.</summary>
+    internal static bool TryReadAsSent(ReadOnlySpan<byte> body, FileContents contents, ReviewTree tree, [NotNullWhen(true)] out AdmissionRequest? request) =>
+        TryRead(body, TaskRunObjects.TypedPassOptions(contents), contents, tree, out request);
+
+    private static bool TryRead(ReadOnlySpan<byte> json, JsonSerializerOptions options, FileContents contents, ReviewTree tree, [NotNullWhen(true)] out AdmissionRequest? request)
     {
         request = null;
         Review? review;
         try
         {
-            review = JsonSerializer.Deserialize<Review>(body.Span, TaskRunObjects.TypedPassOptions(contents));
+            review = JsonSerializer.Deserialize<Review>(json, options);
         }
         catch (JsonException)
         {

@@ -81,6 +81,64 @@ public sealed class TypedReviewReaderTests
         }
     }
 
+    [Theory]
+    [InlineData("mutate-create-dry-run-v2.json")]
+    [InlineData("mutate-create-from-v1.json")]
+    [InlineData("mutate-update-patch.json")]
+    [InlineData("validate-create-from-v1.json")]
+    [InlineData("validate-update-patch.json")]
+    public void A_review_from_kube_apiserver_is_read_from_its_skeleton_as_it_is_read_as_sent(string fixture)
+    {
+        var body = Encoding.UTF8.GetBytes(Reviews.FixtureText(fixture));
+
+        foreach (var contents in new[] { FileContents.Measured, FileContents.Skipped })
+        {
+            var (fromSkeleton, asSent) = ReadBothWays(body, contents);
+
+            Assert.NotNull(fromSkeleton);
+            Assert.Equal(asSent, fromSkeleton);
+        }
+    }
+
+    // The skeleton is only a shortcut: what it reads equals what the body as sent reads, and it never reads a
+    // review that the body's own reading refuses.
+    [Fact]
+    public void Property_the_skeleton_reads_a_review_as_the_body_does_or_not_at_all()
+    {
+        var fromSkeletonCount = 0;
+        ReviewBodies.Sample(body =>
+        {
+            foreach (var contents in new[] { FileContents.Measured, FileContents.Skipped })
+            {
+                var (fromSkeleton, asSent) = ReadBothWays(body, contents);
+                if (fromSkeleton is not null)
+                {
+                    Assert.Equal(asSent, fromSkeleton);
+                    fromSkeletonCount++;
+                }
+            }
+        }, iter: 1_500, threads: 1, print: body => Encoding.UTF8.GetString(body));
+
+        Assert.True(fromSkeletonCount > 200, $"only {fromSkeletonCount} of 3,000 readings came from a skeleton");
+    }
+
+    /// <summary>The request and its objects (with the measured lengths) as read from the skeleton and as sent; null where that reading failed.</summary>
+    private static (string? FromSkeleton, string? AsSent) ReadBothWays(byte[] body, FileContents contents)
+    {
+        using var tree = new ReviewTree(body);
+        var fromSkeleton = TypedReviewReader.TryReadSkeleton(body, contents, tree, out var skeletonRequest) ? Describe(skeletonRequest) : null;
+        var asSent = TypedReviewReader.TryReadAsSent(body, contents, tree, out var sentRequest) ? Describe(sentRequest) : null;
+        return (fromSkeleton, asSent);
+    }
+
+    private static string Describe(AdmissionRequest request)
+    {
+        var typed = request.Typed!;
+        var measured = string.Join(",", new[] { typed.Object, typed.OldObject }.Select(t => t is null ? "-" : string.Join(" ", t.Spec?.Files?.Select(f => f.MeasuredContentBytes?.ToString() ?? "null") ?? [])));
+        return $"{request.Uid} {request.Operation} {request.Kind} {request.RequestKind} {request.Name} {request.Namespace} {request.DryRun} " +
+            $"{TaskRun.Core.Serialization.KubeJson.Serialize(typed.Object)} {(typed.OldObject is null ? "-" : TaskRun.Core.Serialization.KubeJson.Serialize(typed.OldObject))} measured {measured}";
+    }
+
     /// <summary>The whole answer (result label and the review as sent) or the 400 message, and whether the typed pass read the request.</summary>
     private static (string Answer, bool TookTypedPass) Answer(IAdmissionHandler handler, byte[] body, bool typedPass)
     {
