@@ -5,46 +5,76 @@ namespace TaskRun.Webhook.Hosting;
 
 /// <summary>
 /// Reads a review body into one array of its own, consuming Kestrel's buffers as it goes, so the body is held
-/// once (not in Kestrel's pool and again in a parser's copy) and no pooled memory outlives the request: the
-/// array is garbage once the review is answered. A declared length sizes the array exactly; an undeclared one
-/// grows it by doubling, never past <c>limit</c>.
+/// once (not in Kestrel's pool and again in a parser's copy). The array comes from the webhook's bounded pool
+/// (<see cref="PooledBufferWriter.Pool"/>) and goes back when the review is answered (<see cref="ReviewBody.Dispose"/>):
+/// a typical review allocated nothing for its body instead of 12 KB. A declared length sizes the array; an
+/// undeclared one grows it by doubling, never past <c>limit</c>.
 /// </summary>
 internal static class ReviewBodyReader
 {
     private const int FirstChunkedCapacity = 64 * 1024;
 
     /// <exception cref="BodyTooLargeException">The body is longer than <paramref name="limit"/>.</exception>
-    public static async Task<ReadOnlyMemory<byte>> ReadAsync(PipeReader reader, long? declaredLength, long limit, CancellationToken cancellationToken)
+    public static async Task<ReviewBody> ReadAsync(PipeReader reader, long? declaredLength, long limit, CancellationToken cancellationToken)
     {
-        var buffer = declaredLength is { } declared
-            ? GC.AllocateUninitializedArray<byte>((int)declared)
-            : GC.AllocateUninitializedArray<byte>((int)Math.Min(FirstChunkedCapacity, limit));
-        var length = 0;
-        while (true)
+        var pool = PooledBufferWriter.Pool;
+        byte[]? buffer = pool.Rent((int)(declaredLength ?? Math.Min(FirstChunkedCapacity, limit)));
+        try
         {
-            var result = await reader.ReadAsync(cancellationToken);
-            var received = result.Buffer;
-            if (length + received.Length > limit)
+            var length = 0;
+            while (true)
             {
-                var total = length + received.Length;
+                var result = await reader.ReadAsync(cancellationToken);
+                var received = result.Buffer;
+                if (length + received.Length > limit)
+                {
+                    var total = length + received.Length;
+                    reader.AdvanceTo(received.End);
+                    throw new BodyTooLargeException(total);
+                }
+
+                if (length + received.Length > buffer.Length)
+                {
+                    var grown = pool.Rent((int)Math.Min(limit, Math.Max(buffer.Length * 2L, length + received.Length)));
+                    buffer.AsSpan(0, length).CopyTo(grown);
+                    pool.Return(buffer);
+                    buffer = grown;
+                }
+
+                received.CopyTo(buffer.AsSpan(length));
+                length += (int)received.Length;
                 reader.AdvanceTo(received.End);
-                throw new BodyTooLargeException(total);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    var body = new ReviewBody(buffer, length);
+                    buffer = null; // the body returns it
+                    return body;
+                }
             }
-
-            if (length + received.Length > buffer.Length)
+        }
+        finally
+        {
+            if (buffer is not null)
             {
-                var grown = GC.AllocateUninitializedArray<byte>((int)Math.Min(limit, Math.Max(buffer.Length * 2L, length + received.Length)));
-                buffer.AsSpan(0, length).CopyTo(grown);
-                buffer = grown;
+                pool.Return(buffer);
             }
+        }
+    }
+}
 
-            received.CopyTo(buffer.AsSpan(length));
-            length += (int)received.Length;
-            reader.AdvanceTo(received.End);
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                return buffer.AsMemory(0, length);
-            }
+/// <summary>A review's body in a pooled array; disposing returns the array, after which <see cref="Memory"/> must not be used.</summary>
+internal sealed class ReviewBody(byte[] array, int length) : IDisposable
+{
+    private byte[]? array = array;
+
+    public ReadOnlyMemory<byte> Memory => (array ?? throw new ObjectDisposedException(nameof(ReviewBody))).AsMemory(0, length);
+
+    public void Dispose()
+    {
+        if (array is not null)
+        {
+            PooledBufferWriter.Pool.Return(array);
+            array = null;
         }
     }
 }

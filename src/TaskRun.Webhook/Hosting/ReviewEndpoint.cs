@@ -126,10 +126,10 @@ internal sealed class ReviewEndpoint : IDisposable
         }
 
         var started = Stopwatch.GetTimestamp();
-        ReadOnlyMemory<byte> body;
+        ReviewBody pooledBody;
         try
         {
-            body = await ReviewBodyReader.ReadAsync(request.BodyReader, request.ContentLength, limit, context.RequestAborted);
+            pooledBody = await ReviewBodyReader.ReadAsync(request.BodyReader, request.ContentLength, limit, context.RequestAborted);
         }
         catch (BadHttpRequestException e)
         {
@@ -149,6 +149,10 @@ internal sealed class ReviewEndpoint : IDisposable
             await ShedAsync(context, endpoint, OutOfMemory);
             return;
         }
+
+        // Back to the pool once the review is answered: nothing written into the answer refers to it.
+        using var bodyScope = pooledBody;
+        var body = pooledBody.Memory;
 
         // Parsing and judging are CPU-bound: a few at a time, so a burst queues here (asynchronously) instead of
         // in the thread pool, where it would delay everything else, the health probes included.

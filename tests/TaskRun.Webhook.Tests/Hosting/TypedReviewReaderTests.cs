@@ -117,9 +117,10 @@ public sealed class TypedReviewReaderTests
                     fromSkeletonCount++;
                 }
             }
-        }, iter: 1_500, threads: 1, print: body => Encoding.UTF8.GetString(body));
+        }, iter: 3_000, threads: 1, print: body => Encoding.UTF8.GetString(body));
 
-        Assert.True(fromSkeletonCount > 200, $"only {fromSkeletonCount} of 3,000 readings came from a skeleton");
+        // About one reading in sixteen is of a review that reads and has a content string (320-440 seen): a skeleton that never read would compare nothing.
+        Assert.True(fromSkeletonCount > 150, $"only {fromSkeletonCount} of 6,000 readings came from a skeleton");
     }
 
     /// <summary>The request and its objects (with the measured lengths) as read from the skeleton and as sent; null where that reading failed.</summary>
