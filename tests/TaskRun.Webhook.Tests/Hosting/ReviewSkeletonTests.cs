@@ -16,11 +16,7 @@ namespace TaskRun.Webhook.Tests.Hosting;
 public sealed class ReviewSkeletonTests
 {
     [Theory]
-    [InlineData("mutate-create-dry-run-v2.json")]
-    [InlineData("mutate-create-from-v1.json")]
-    [InlineData("mutate-update-patch.json")]
-    [InlineData("validate-create-from-v1.json")]
-    [InlineData("validate-update-patch.json")]
+    [MemberData(nameof(Reviews.AdmissionFixtureNames), MemberType = typeof(Reviews))]
     public void A_review_from_kube_apiserver_has_each_content_replaced_by_its_length_and_nothing_else_changed(string fixture)
     {
         var body = Encoding.UTF8.GetBytes(Reviews.FixtureText(fixture));

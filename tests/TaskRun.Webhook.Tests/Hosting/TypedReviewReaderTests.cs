@@ -20,11 +20,7 @@ public sealed class TypedReviewReaderTests
     private static readonly IAdmissionHandler[] Handlers = [new MutatingHandler(), new ValidatingHandler(new FixedConfig())];
 
     [Theory]
-    [InlineData("mutate-create-dry-run-v2.json")]
-    [InlineData("mutate-create-from-v1.json")]
-    [InlineData("mutate-update-patch.json")]
-    [InlineData("validate-create-from-v1.json")]
-    [InlineData("validate-update-patch.json")]
+    [MemberData(nameof(Reviews.AdmissionFixtureNames), MemberType = typeof(Reviews))]
     public void A_review_from_kube_apiserver_is_read_in_the_typed_pass_and_answered_as_the_general_reading_answers(string fixture)
     {
         var body = Encoding.UTF8.GetBytes(Reviews.FixtureText(fixture));
@@ -82,11 +78,7 @@ public sealed class TypedReviewReaderTests
     }
 
     [Theory]
-    [InlineData("mutate-create-dry-run-v2.json")]
-    [InlineData("mutate-create-from-v1.json")]
-    [InlineData("mutate-update-patch.json")]
-    [InlineData("validate-create-from-v1.json")]
-    [InlineData("validate-update-patch.json")]
+    [MemberData(nameof(Reviews.AdmissionFixtureNames), MemberType = typeof(Reviews))]
     public void A_review_from_kube_apiserver_is_read_from_its_skeleton_as_it_is_read_as_sent(string fixture)
     {
         var body = Encoding.UTF8.GetBytes(Reviews.FixtureText(fixture));

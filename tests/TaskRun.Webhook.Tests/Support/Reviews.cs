@@ -4,6 +4,7 @@ using TaskRun.Webhook.Admission;
 using TaskRun.Webhook.Conversion;
 using TaskRun.Webhook.Hosting;
 using TaskRun.Testing;
+using Xunit;
 
 namespace TaskRun.Webhook.Tests.Support;
 
@@ -11,6 +12,10 @@ namespace TaskRun.Webhook.Tests.Support;
 internal static class Reviews
 {
     public static string FixtureText(string name) => ReviewFixtures.Text(name);
+
+    /// <summary>The AdmissionReviews for TaskRuns captured from kube-apiserver, by file name.</summary>
+    public static TheoryData<string> AdmissionFixtureNames { get; } =
+        ["mutate-create-dry-run-v2.json", "mutate-create-from-v1.json", "mutate-update-patch.json", "validate-create-from-v1.json", "validate-update-patch.json"];
 
     /// <summary>A fixture read the way the endpoint reads a body (the objects stay elements of the parsed body).</summary>
     public static AdmissionRequest AdmissionFixture(string name) =>
