@@ -9,7 +9,8 @@ namespace TaskRun.Controller.Reconciliation;
 /// It adds print mode with the product's prompt, JSON output and the permission mode; <c>--max-turns</c> when
 /// set; and <c>--resume</c> with the previous run's session id when that session's state survived on the
 /// workspace volume (else the run starts a fresh conversation). The CLI's JSON result is printed as the last
-/// line of the container log, which is where the controller reads it from; the exit code is the CLI's own, and
+/// line of the container log, which is where the controller reads it from (the script's and the CLI's messages go to
+/// stdout too, so nothing can be logged after it); the exit code is the CLI's own, and
 /// SIGTERM (a cancelled run, a deleted Pod) is passed on to the CLI.
 /// </para>
 /// </summary>
@@ -17,6 +18,9 @@ public static class AgentScript
 {
     public const string Text = """
         set -u
+        # One stream: the runtime reads stdout and stderr from two pipes and logs them in whatever order it reads
+        # them, so a message on stderr could land after the result and the log's last line would not be the result.
+        exec 2>&1
         case "${AGENT_RESUME_SESSION:-}" in
           *[!0-9a-f-]*) echo "run-agent: invalid AGENT_RESUME_SESSION" >&2; exit 2 ;;
         esac

@@ -33,6 +33,17 @@ public sealed class AgentScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task The_scripts_and_the_CLIs_messages_go_to_the_results_stream_before_it_so_no_log_line_can_follow_it()
+    {
+        var (result, _) = await RunAsync(new Dictionary<string, string>());
+
+        Assert.Equal("", result.StandardError);
+        var lines = result.StandardOutput.TrimEnd('\n').Split('\n');
+        Assert.Equal(["fake-claude: working", "run-agent: the agent exited with code 0"], lines[..^1]);
+        Assert.StartsWith("""{"type":"result",""", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Max_turns_is_passed_when_set()
     {
         var (_, arguments) = await RunAsync(new Dictionary<string, string> { ["AGENT_MAX_TURNS"] = "12" });
@@ -47,7 +58,7 @@ public sealed class AgentScriptTests : IDisposable
 
         var (fresh, freshArguments) = await RunAsync(resume);
         Assert.DoesNotContain("--resume", freshArguments);
-        Assert.Contains("starting a new conversation", fresh.StandardError, StringComparison.Ordinal);
+        Assert.Contains("starting a new conversation", fresh.StandardOutput, StringComparison.Ordinal);
 
         var projectDir = Directory.CreateDirectory(Path.Combine(root, "home", ".claude", "projects", "-workspace-service")).FullName;
         await File.WriteAllTextAsync(Path.Combine(projectDir, SessionId + ".jsonl"), "{}\n");
