@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -9,10 +10,12 @@ namespace TaskRun.Webhook.Admission;
 /// The raw bytes of a JSON string read without making it a string: where it ends and how long it is in UTF-8
 /// once unescaped, in one pass. System.Text.Json's reader walks a string byte by byte once it has met an escape,
 /// and text files are full of them (<c>\n</c>, <c>\"</c>, <c>\u003c</c>); here the plain runs between escapes
-/// are skipped 32 bytes at a time.
+/// are skipped 32 bytes at a time, and escapes close together are found in the block already loaded.
 /// </summary>
 internal static class JsonStringBytes
 {
+    private static readonly sbyte[] HexDigitValues = CreateHexDigitValues();
+
     private static readonly SearchValues<byte> QuoteBackslashOrControl = SearchValues.Create(
         [(byte)'"', (byte)'\\', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]);
 
@@ -44,10 +47,11 @@ internal static class JsonStringBytes
         unescapedLength = 0;
         long saved = 0; // bytes the escapes take beyond what they stand for
         var at = 0;
+        var block = SpecialBytes.None;
         Ending ending;
         while (true)
         {
-            at = NextQuoteBackslashOrControl(json, at);
+            at = block.Next(json, at);
             if (at < 0)
             {
                 end = json.Length;
@@ -68,37 +72,41 @@ internal static class JsonStringBytes
                 return Ending.Doubtful;
             }
 
-            switch (json[at + 1])
+            var kind = json[at + 1];
+            if (kind == (byte)'u')
             {
-                case (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t':
-                    saved += 1;
-                    at += 2;
-                    break;
-                case (byte)'u' when Unit(json, at) is { } unit:
-                    if (char.IsHighSurrogate(unit))
-                    {
-                        // A pair \uD83D\uDE00 is one four-byte character; anything else after a high surrogate is refused.
-                        if (Unit(json, at + 6) is not { } low || !char.IsLowSurrogate(low))
-                        {
-                            return Ending.Doubtful;
-                        }
+                var unit = Unit(json, at);
+                if (unit < 0)
+                {
+                    return Ending.Doubtful;
+                }
 
-                        saved += 12 - 4;
-                        at += 12;
-                    }
-                    else if (char.IsLowSurrogate(unit))
+                if ((uint)(unit - 0xD800) < 0x800)
+                {
+                    // A pair \uD83D\uDE00 is one four-byte character; a lone or reversed surrogate is refused.
+                    if (unit >= 0xDC00 || at + 12 > json.Length || json[at + 6] != (byte)'\\' || json[at + 7] != (byte)'u' ||
+                        (uint)(Unit(json, at + 6) - 0xDC00) >= 0x400)
                     {
                         return Ending.Doubtful;
                     }
-                    else
-                    {
-                        saved += 6 - (unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3);
-                        at += 6;
-                    }
 
-                    break;
-                default:
-                    return Ending.Doubtful;
+                    saved += 12 - 4;
+                    at += 12;
+                }
+                else
+                {
+                    saved += 6 - (unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3);
+                    at += 6;
+                }
+            }
+            else if (kind is (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t')
+            {
+                saved += 1;
+                at += 2;
+            }
+            else
+            {
+                return Ending.Doubtful;
             }
         }
 
@@ -112,52 +120,82 @@ internal static class JsonStringBytes
         return ending;
     }
 
-    /// <summary>The UTF-16 unit of the escape <c>\uXXXX</c> at <paramref name="at"/>; null when there is none.</summary>
-    private static char? Unit(ReadOnlySpan<byte> json, int at)
+    /// <summary>
+    /// The value of the four hex digits of the <c>\\u</c> escape at <paramref name="at"/>; negative when one is
+    /// not a hex digit or the bytes end first. A table, not comparisons: digits and letters alternate
+    /// (<c>\\u003C</c>, <c>\\u0022</c>) in a way branches mispredict.
+    /// </summary>
+    private static int Unit(ReadOnlySpan<byte> json, int at)
     {
-        if (at + 6 > json.Length || json[at] != (byte)'\\' || json[at + 1] != (byte)'u')
+        if (at + 6 > json.Length)
         {
-            return null;
+            return -1;
         }
 
-        var value = (Hex(json[at + 2]) << 12) | (Hex(json[at + 3]) << 8) | (Hex(json[at + 4]) << 4) | Hex(json[at + 5]);
-        return value < 0 ? null : (char)value;
+        // -1 for a byte that is not a hex digit: shifted and or-ed with the other digits, the result stays negative.
+        ref var digits = ref MemoryMarshal.GetArrayDataReference(HexDigitValues);
+        int first = Unsafe.Add(ref digits, json[at + 2]), second = Unsafe.Add(ref digits, json[at + 3]),
+            third = Unsafe.Add(ref digits, json[at + 4]), fourth = Unsafe.Add(ref digits, json[at + 5]);
+        return (first << 12) | (second << 8) | (third << 4) | fourth;
     }
 
-    /// <summary>A hex digit's value; -1 for any other byte (all bits set: shifted by up to 12 and or-ed with the other digits, still negative).</summary>
-    private static int Hex(byte digit)
+    private static sbyte[] CreateHexDigitValues()
     {
-        if ((uint)(digit - '0') <= 9)
+        var values = new sbyte[256];
+        Array.Fill(values, (sbyte)-1);
+        for (var digit = 0; digit < 16; digit++)
         {
-            return digit - '0';
+            values["0123456789abcdef"[digit]] = (sbyte)digit;
+            values["0123456789ABCDEF"[digit]] = (sbyte)digit;
         }
 
-        var lower = digit | 0x20;
-        return (uint)(lower - 'a') <= 5 ? lower - 'a' + 10 : -1;
+        return values;
     }
 
-    /// <summary>The index of the first quote, backslash or control character at or after <paramref name="from"/>; -1 when none.</summary>
-    private static int NextQuoteBackslashOrControl(ReadOnlySpan<byte> json, int from)
+    /// <summary>
+    /// Finds quotes, backslashes and control characters 32 bytes at a time, and remembers the last block's: between
+    /// escapes a string has only a few bytes, so most escapes are found in the block already loaded.
+    /// </summary>
+    private struct SpecialBytes
     {
-        // Inline 32-byte steps: between escapes only a few dozen bytes, where a library search's call costs as much as the search.
-        if (Vector256.IsHardwareAccelerated)
+        private const int BlockBytes = 32;
+
+        private int blockStart;
+        private uint found; // bit i: byte blockStart + i is special
+
+        public static SpecialBytes None => new() { blockStart = int.MinValue / 2 };
+
+        /// <summary>The index of the first quote, backslash or control character at or after <paramref name="from"/>; -1 when none.</summary>
+        public int Next(ReadOnlySpan<byte> json, int from)
         {
-            ref var first = ref MemoryMarshal.GetReference(json);
-            var quote = Vector256.Create((byte)'"');
-            var backslash = Vector256.Create((byte)'\\');
-            var space = Vector256.Create((byte)' ');
-            for (; from + Vector256<byte>.Count <= json.Length; from += Vector256<byte>.Count)
+            var offset = from - blockStart;
+            if ((uint)offset < BlockBytes && (found & (uint.MaxValue << offset)) is var left && left != 0)
             {
-                var block = Vector256.LoadUnsafe(ref first, (nuint)from);
-                var found = (Vector256.Equals(block, quote) | Vector256.Equals(block, backslash) | Vector256.LessThan(block, space)).ExtractMostSignificantBits();
-                if (found != 0)
+                return blockStart + BitOperations.TrailingZeroCount(left);
+            }
+
+            if (Vector256.IsHardwareAccelerated)
+            {
+                ref var first = ref MemoryMarshal.GetReference(json);
+                var quote = Vector256.Create((byte)'"');
+                var backslash = Vector256.Create((byte)'\\');
+                var space = Vector256.Create((byte)' ');
+                for (; from + BlockBytes <= json.Length; from += BlockBytes)
                 {
-                    return from + BitOperations.TrailingZeroCount(found);
+                    var block = Vector256.LoadUnsafe(ref first, (nuint)from);
+                    var special = (Vector256.Equals(block, quote) | Vector256.Equals(block, backslash) | Vector256.LessThan(block, space)).ExtractMostSignificantBits();
+                    if (special != 0)
+                    {
+                        blockStart = from;
+                        found = special;
+                        return from + BitOperations.TrailingZeroCount(special);
+                    }
                 }
             }
-        }
 
-        var rest = json[from..].IndexOfAny(QuoteBackslashOrControl);
-        return rest < 0 ? -1 : from + rest;
+            this = None;
+            var rest = json[from..].IndexOfAny(QuoteBackslashOrControl);
+            return rest < 0 ? -1 : from + rest;
+        }
     }
 }

@@ -43,6 +43,9 @@ public sealed class JsonStringBytesTests
     [InlineData("a\\nb\\u00e9\\ud83d\\ude00\\\"\"", 24, 10)]
     [InlineData("\"", 0, 0)]
     [InlineData("é€😀\"rest", 9, 9)]
+    [InlineData("\\u00E9\\u00e9\\u00C0\"", 18, 6)] // hex digits in either case
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\u0041\\n\\\"b\"", 40, 33)] // escapes across the 32-byte block boundary, a quote after them
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaa\\ud83d\\ude00\"", 40, 32)] // a surrogate pair across the boundary
     public void Escaped_and_raw_text_is_measured_after_unescaping(string afterOpeningQuote, int end, long length)
     {
         var ending = JsonStringBytes.Measure(Encoding.UTF8.GetBytes(afterOpeningQuote), out var foundEnd, out var measured);
