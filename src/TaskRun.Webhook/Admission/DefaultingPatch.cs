@@ -1,4 +1,4 @@
-using System.Buffers;
+using TaskRun.Webhook.Hosting;
 using TaskRun.Webhook.Patching;
 
 namespace TaskRun.Webhook.Admission;
@@ -44,7 +44,8 @@ internal sealed class DefaultingPatch
     public byte[]? Write(V2TaskRun after)
     {
         ArgumentNullException.ThrowIfNull(after);
-        var buffer = new ArrayBufferWriter<byte>(256);
+        // Pooled: the writer asks for at least 4 KiB at once, which a new array would spend most of its time zeroing.
+        using var buffer = new PooledBufferWriter(4096);
         var count = 0;
         using (var writer = new Utf8JsonWriter(buffer))
         {

@@ -218,10 +218,8 @@ internal sealed class ReviewEndpoint : IDisposable
                 return;
             }
 
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "application/json";
-            var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
-            await using (writer.ConfigureAwait(false))
+            using var answerBytes = new PooledBufferWriter(1024);
+            using (var writer = new Utf8JsonWriter(answerBytes, WriterOptions))
             {
                 if (answer is ConversionReview conversionReview)
                 {
@@ -232,6 +230,8 @@ internal sealed class ReviewEndpoint : IDisposable
                     JsonSerializer.Serialize(writer, (AdmissionReview)answer, WebhookJson.Default.AdmissionReview);
                 }
             }
+
+            WriteAnswer(context, answerBytes.WrittenSpan);
         }
         finally
         {
@@ -281,10 +281,20 @@ internal sealed class ReviewEndpoint : IDisposable
                 $"{converted.Objects} objects to {converted.DesiredApiVersion}", null, null, false, null, 0);
         }
 
+        WriteAnswer(context, answer.WrittenSpan);
+        return true;
+    }
+
+    /// <summary>
+    /// A review's answer, built whole beforehand: sent with its length, so Kestrel writes the headers and the body
+    /// together and frames no chunks.
+    /// </summary>
+    private static void WriteAnswer(HttpContext context, ReadOnlySpan<byte> answer)
+    {
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        context.Response.BodyWriter.Write(answer.WrittenSpan);
-        return true;
+        context.Response.ContentLength = answer.Length;
+        context.Response.BodyWriter.Write(answer);
     }
 
     private (object, Verdict) Convert(ReadOnlySequence<byte> body)
