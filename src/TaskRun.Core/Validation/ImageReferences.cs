@@ -18,7 +18,7 @@ public static partial class ImageReferences
         @"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$";
 
     public static bool IsValid(string? reference) =>
-        reference is { Length: > 0 and <= MaxLength } && IsWholeMatch(ReferenceRegex(), reference);
+        reference is { Length: > 0 and <= MaxLength } && WholeMatch.Of(ReferenceRegex(), reference);
 
     /// <summary>
     /// An allow-list entry: an exact reference, or a prefix ending in <c>/*</c>, <c>:*</c> or <c>@*</c> (any path
@@ -50,9 +50,6 @@ public static partial class ImageReferences
             ? reference.StartsWith(p[..^1], StringComparison.Ordinal) && reference.Length > p.Length - 1
             : reference == p);
     }
-
-    /// <summary>.NET's <c>$</c> also matches before a final newline; the whole text must match.</summary>
-    private static bool IsWholeMatch(Regex regex, string value) => regex.Match(value) is { Success: true } match && match.Length == value.Length;
 
     [GeneratedRegex(Pattern, RegexOptions.CultureInvariant)]
     private static partial Regex ReferenceRegex();

@@ -183,7 +183,7 @@ public static partial class TaskRunValidator
         {
             errors.Add(new(path, FieldErrorType.TooLong, $"file name is {name.Length} characters; the limit is {SpecLimits.MaxFileNameLength}: use a shorter name"));
         }
-        else if (!IsWholeMatch(FileNameRegex(), name) || name.Contains("..", StringComparison.Ordinal))
+        else if (!WholeMatch.Of(FileNameRegex(), name) || name.Contains("..", StringComparison.Ordinal))
         {
             errors.Add(new(path, FieldErrorType.Invalid, $"file name \"{Printable(name)}\" is not allowed: {Rule}"));
         }
@@ -332,10 +332,6 @@ public static partial class TaskRunValidator
             Spec = taskRun.Spec,
         };
     }
-
-    /// <summary>The pattern (shared with the CRD, where <c>$</c> means end of text) must match all of the value:
-    /// in .NET <c>$</c> also matches before a final newline, so "task.md\n" would pass <see cref="Regex.IsMatch(string)"/>.</summary>
-    private static bool IsWholeMatch(Regex regex, string value) => regex.Match(value) is { Success: true } match && match.Length == value.Length;
 
     private static string Bytes(long count) =>
         string.Create(CultureInfo.InvariantCulture, $"{count:N0} {(count == 1 ? "byte" : "bytes")}");
