@@ -10,19 +10,11 @@ namespace TaskRun.Webhook.Tests.Hosting;
 /// A review's answer is built whole before it is sent: it goes out with its Content-Length, not in chunks, over the
 /// real host and TLS, for each kind of answer (a patch, a verdict, a conversion answered from the body's bytes).
 /// </summary>
-public sealed class AnswerFramingTests : IAsyncLifetime, IDisposable
+public sealed class AnswerFramingTests : IAsyncLifetime
 {
-    private readonly TempDirectory directory = new();
-    private readonly TestCertificates ca = new();
-    private InProcessWebhook webhook = null!;
-    private HttpClient client = null!;
+    private ServedWebhook served = null!;
 
-    public async Task InitializeAsync()
-    {
-        ca.WriteServingPair(directory.Path);
-        webhook = await InProcessWebhook.StartAsync(directory.Path, []);
-        client = InProcessWebhook.CreateClient(ca.Ca);
-    }
+    public async Task InitializeAsync() => served = await ServedWebhook.StartAsync();
 
     [Theory]
     [InlineData("/mutate", "mutate-create-from-v1.json", "AdmissionReview")]
@@ -32,7 +24,7 @@ public sealed class AnswerFramingTests : IAsyncLifetime, IDisposable
     public async Task An_answer_is_sent_with_its_length_and_not_chunked(string path, string fixture, string kind)
     {
         using var content = new StringContent(Reviews.FixtureText(fixture), Encoding.UTF8, "application/json");
-        using var response = await client.PostAsync(new Uri(webhook.TlsUri, path), content);
+        using var response = await served.Client.PostAsync(new Uri(served.Host.TlsUri, path), content);
 
         var body = await response.Content.ReadAsByteArrayAsync();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -41,15 +33,5 @@ public sealed class AnswerFramingTests : IAsyncLifetime, IDisposable
         Assert.Equal(kind, (string?)JsonNode.Parse(body)!["kind"]);
     }
 
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await webhook.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        ca.Dispose();
-        directory.Dispose();
-    }
+    public async Task DisposeAsync() => await served.DisposeAsync();
 }

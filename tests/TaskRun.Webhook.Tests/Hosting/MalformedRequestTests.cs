@@ -9,19 +9,11 @@ using Xunit;
 namespace TaskRun.Webhook.Tests.Hosting;
 
 /// <summary>Requests that are not usable reviews, sent straight to the real host over TLS: each gets a clear 4xx and the host keeps serving.</summary>
-public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
+public sealed class MalformedRequestTests : IAsyncLifetime
 {
-    private readonly TempDirectory directory = new();
-    private readonly TestCertificates ca = new();
-    private InProcessWebhook webhook = null!;
-    private HttpClient client = null!;
+    private ServedWebhook served = null!;
 
-    public async Task InitializeAsync()
-    {
-        ca.WriteServingPair(directory.Path);
-        webhook = await InProcessWebhook.StartAsync(directory.Path, ["--Webhook:TlsHandshakeTimeout=00:00:02"]);
-        client = InProcessWebhook.CreateClient(ca.Ca);
-    }
+    public async Task InitializeAsync() => served = await ServedWebhook.StartAsync(["--Webhook:TlsHandshakeTimeout=00:00:02"]);
 
     public static TheoryData<string, string, string, HttpStatusCode, string> BadBodies => new()
     {
@@ -70,7 +62,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
         using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Reviews.FixtureText("mutate-create-from-v1.json")));
         content.Headers.ContentType = contentType is null ? null : new MediaTypeHeaderValue(contentType);
 
-        using var response = await client.PostAsync(new Uri(webhook.TlsUri, "/mutate"), content);
+        using var response = await served.Client.PostAsync(new Uri(served.Host.TlsUri, "/mutate"), content);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         await AssertStillServingAsync();
@@ -81,7 +73,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
     {
         using var content = new StringContent(Reviews.FixtureText("mutate-create-from-v1.json"), Encoding.UTF8, "application/json");
         Assert.Equal("utf-8", content.Headers.ContentType!.CharSet);
-        using var response = await client.PostAsync(new Uri(webhook.TlsUri, "/mutate"), content);
+        using var response = await served.Client.PostAsync(new Uri(served.Host.TlsUri, "/mutate"), content);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -95,15 +87,15 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
         using (var announced = new ByteArrayContent(big))
         {
             announced.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(webhook.TlsUri, "/mutate")) { Content = announced };
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(served.Host.TlsUri, "/mutate")) { Content = announced };
             request.Headers.ExpectContinue = true;
-            using var response = await client.SendAsync(request);
+            using var response = await served.Client.SendAsync(request);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Contains($"over the limit of {new TaskRun.Webhook.Hosting.WebhookOptions().MaxAdmissionBodyBytes:N0} bytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         // Chunked: found while reading; the answer may come while the client is still sending.
-        var (status, body) = await RawTls.PostChunkedAsync(webhook.TlsUri, "/validate", ca.Ca, big);
+        var (status, body) = await RawTls.PostChunkedAsync(served.Host.TlsUri, "/validate", served.Certificates.Ca, big);
         Assert.Equal(413, status);
         Assert.Contains("over the limit", body, StringComparison.Ordinal);
 
@@ -117,10 +109,10 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Contains("/mutate, /validate, /validate-config, /convert", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        using var healthOverTls = await client.GetAsync(new Uri(webhook.TlsUri, "/healthz"));
+        using var healthOverTls = await served.Client.GetAsync(new Uri(served.Host.TlsUri, "/healthz"));
         Assert.Equal(HttpStatusCode.NotFound, healthOverTls.StatusCode);
 
-        using var get = await client.GetAsync(new Uri(webhook.TlsUri, "/mutate"));
+        using var get = await served.Client.GetAsync(new Uri(served.Host.TlsUri, "/mutate"));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
         Assert.Equal("POST", get.Content.Headers.Allow.Single());
         await AssertStillServingAsync();
@@ -130,7 +122,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
     public async Task Plain_http_to_the_tls_port_gets_400()
     {
         using var plain = new HttpClient();
-        var uri = new UriBuilder(webhook.TlsUri) { Scheme = "http", Path = "/mutate" }.Uri;
+        var uri = new UriBuilder(served.Host.TlsUri) { Scheme = "http", Path = "/mutate" }.Uri;
         using var content = new StringContent("{}", Encoding.UTF8, "application/json");
 
         using var response = await plain.PostAsync(uri, content);
@@ -145,14 +137,14 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
     {
         using (var silent = new TcpClient())
         {
-            await silent.ConnectAsync(IPAddress.Loopback, webhook.TlsUri.Port);
+            await silent.ConnectAsync(IPAddress.Loopback, served.Host.TlsUri.Port);
             var read = await ReadToEndAsync(silent.GetStream()).WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(0, read);
         }
 
         using (var garbage = new TcpClient())
         {
-            await garbage.ConnectAsync(IPAddress.Loopback, webhook.TlsUri.Port);
+            await garbage.ConnectAsync(IPAddress.Loopback, served.Host.TlsUri.Port);
             await garbage.GetStream().WriteAsync(new byte[] { 0x00, 0xff, 0x13, 0x37 });
             var read = await ReadToEndAsync(garbage.GetStream()).WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(0, read);
@@ -165,15 +157,15 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
     public async Task Health_and_metrics_are_plain_http_only()
     {
         using var plain = new HttpClient();
-        Assert.Equal("ok\n", await plain.GetStringAsync(new Uri(webhook.HealthUri, "/healthz")));
-        using var ready = await plain.GetAsync(new Uri(webhook.HealthUri, "/readyz"));
+        Assert.Equal("ok\n", await plain.GetStringAsync(new Uri(served.Host.HealthUri, "/healthz")));
+        using var ready = await plain.GetAsync(new Uri(served.Host.HealthUri, "/readyz"));
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        using var mutate = await plain.PostAsync(new Uri(webhook.HealthUri, "/mutate"), new StringContent("{}", Encoding.UTF8, "application/json"));
+        using var mutate = await plain.PostAsync(new Uri(served.Host.HealthUri, "/mutate"), new StringContent("{}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.NotFound, mutate.StatusCode);
 
         using var admitted = await PostAsync("/mutate", Reviews.FixtureText("mutate-create-from-v1.json"));
         using var converted = await PostAsync("/convert", Reviews.FixtureText("conversion-v1-to-v2.json"));
-        var metrics = await plain.GetStringAsync(new Uri(webhook.HealthUri, "/metrics"));
+        var metrics = await plain.GetStringAsync(new Uri(served.Host.HealthUri, "/metrics"));
         Assert.Contains("taskrun_webhook_requests_total{endpoint=\"mutate\",operation=\"CREATE\",result=\"patched\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("taskrun_webhook_requests_total{endpoint=\"convert\",operation=\"to-v2\",result=\"converted\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("taskrun_webhook_conversions_total{direction=\"v1-to-v2\",result=\"converted\"}", metrics, StringComparison.Ordinal);
@@ -199,13 +191,13 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Http2_is_not_offered_so_clients_fall_back_to_http11()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(webhook.TlsUri, "/mutate"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(served.Host.TlsUri, "/mutate"))
         {
             Content = new StringContent(Reviews.FixtureText("mutate-create-from-v1.json"), Encoding.UTF8, "application/json"),
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
-        using var response = await client.SendAsync(request);
+        using var response = await served.Client.SendAsync(request);
         Assert.Equal(HttpVersion.Version11, response.Version);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -213,14 +205,14 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
     private async Task<HttpResponseMessage> PostAsync(string path, string body)
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        return await client.PostAsync(new Uri(webhook.TlsUri, path), content);
+        return await served.Client.PostAsync(new Uri(served.Host.TlsUri, path), content);
     }
 
     private async Task AssertStillServingAsync()
     {
-        using var fresh = InProcessWebhook.CreateClient(ca.Ca, keepAlive: false);
+        using var fresh = InProcessWebhook.CreateClient(served.Certificates.Ca, keepAlive: false);
         using var content = new StringContent(Reviews.FixtureText("mutate-create-from-v1.json"), Encoding.UTF8, "application/json");
-        using var response = await fresh.PostAsync(new Uri(webhook.TlsUri, "/mutate"), content);
+        using var response = await fresh.PostAsync(new Uri(served.Host.TlsUri, "/mutate"), content);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("9da03626-76a0-48c7-9790-df78c65f588c", (string?)answer["response"]!["uid"]);
@@ -246,15 +238,5 @@ public sealed class MalformedRequestTests : IAsyncLifetime, IDisposable
         return total;
     }
 
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await webhook.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        ca.Dispose();
-        directory.Dispose();
-    }
+    public async Task DisposeAsync() => await served.DisposeAsync();
 }
