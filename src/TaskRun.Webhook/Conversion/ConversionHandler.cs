@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using TaskRun.Core.Conversion;
 using TaskRun.Webhook.Admission;
+using TaskRun.Webhook.Hosting;
 using TaskRun.Webhook.Observability;
 
 namespace TaskRun.Webhook.Conversion;
@@ -53,14 +54,33 @@ internal sealed class ConversionHandler(WebhookMetrics metrics)
 
     /// <summary>
     /// The whole answer to a common review (v1 to v2, or already in the desired version) written from the request's
-    /// bytes (<see cref="RawConversion"/>), counted like <see cref="Convert"/> counts; false when
-    /// <see cref="Convert"/> must answer and nothing was counted.
+    /// bytes (<see cref="RawConversion"/>) into <paramref name="answer"/>, counted like <see cref="Convert"/> counts:
+    /// over the review's skeleton when it has one that converts (the file contents, nearly all of the bytes, are then
+    /// copied without the reader walking them), else over the review as sent; false when <see cref="Convert"/> must
+    /// answer, nothing was counted and <paramref name="answer"/> is to be discarded.
     /// </summary>
-    public bool TryConvertRaw(ReadOnlySpan<byte> body, Utf8JsonWriter writer, out RawConversion.Converted converted)
+    public bool TryConvertRaw(ReadOnlySpan<byte> body, PooledBufferWriter answer, JsonWriterOptions options, out RawConversion.Converted converted)
     {
-        if (!RawConversion.TryWrite(body, writer, out converted))
+        ArgumentNullException.ThrowIfNull(answer);
+        converted = default;
+        var written = false;
+        using (var skeleton = ReviewSkeleton.TryBuildForConversion(body))
         {
-            return false;
+            if (skeleton is not null)
+            {
+                using var writer = new Utf8JsonWriter(answer, options);
+                written = RawConversion.TryWrite(body, skeleton, writer, out converted);
+            }
+        }
+
+        if (!written)
+        {
+            answer.Clear();
+            using var writer = new Utf8JsonWriter(answer, options);
+            if (!RawConversion.TryWrite(body, writer, out converted))
+            {
+                return false;
+            }
         }
 
         var from = converted.DesiredApiVersion == TaskRunApi.V2ApiVersion ? TaskRunApi.V1ApiVersion : null;

@@ -11,7 +11,10 @@ namespace TaskRun.Webhook.Conversion;
 /// The members must come in the order kube-apiserver writes them (the request's uid and desiredAPIVersion before
 /// its objects, an object's apiVersion first). Anything else (v2 to v1, the <c>orchestrator.io/v2-spec</c>
 /// annotation, another order, a malformed review, an object that cannot be converted) is left to the general
-/// path: <see cref="TryWrite"/> returns false and the caller discards what was written.
+/// path: <see cref="TryWrite(ReadOnlySpan{byte}, Utf8JsonWriter, out Converted)"/> returns false and the caller
+/// discards what was written. It can go over the review's skeleton instead (the v1 contents replaced by ordinals,
+/// copied from the review as sent when written: the reader then skips nearly all of the bytes), and gives the same
+/// bytes as over the review as sent, or false.
 /// </summary>
 internal static class RawConversion
 {
@@ -23,12 +26,30 @@ internal static class RawConversion
     /// <summary>Writes the whole answer to <paramref name="body"/> into <paramref name="writer"/>; false when the general path must answer.</summary>
     public static bool TryWrite(ReadOnlySpan<byte> body, Utf8JsonWriter writer, out Converted converted)
     {
+        var source = new ConversionSource(body);
+        return TryWrite(ref source, writer, out converted);
+    }
+
+    /// <summary>
+    /// Writes the whole answer to <paramref name="body"/> into <paramref name="writer"/>, reading its
+    /// <paramref name="skeleton"/> and copying the replaced contents from the body; false when the review must be
+    /// read as sent (also when a replaced content would have been copied other than as a converted file's content).
+    /// </summary>
+    public static bool TryWrite(ReadOnlySpan<byte> body, ReviewSkeleton skeleton, Utf8JsonWriter writer, out Converted converted)
+    {
+        ArgumentNullException.ThrowIfNull(skeleton);
+        var source = new ConversionSource(body, skeleton);
+        return TryWrite(ref source, writer, out converted) && source.TookEveryContent;
+    }
+
+    private static bool TryWrite(ref ConversionSource source, Utf8JsonWriter writer, out Converted converted)
+    {
         ArgumentNullException.ThrowIfNull(writer);
         converted = default;
         try
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
-            return TryWriteReview(ref reader, body, writer, out converted);
+            var reader = new Utf8JsonReader(source.Json, new JsonReaderOptions { MaxDepth = MaxDepth });
+            return TryWriteReview(ref reader, ref source, writer, out converted);
         }
         catch (JsonException)
         {
@@ -36,7 +57,7 @@ internal static class RawConversion
         }
     }
 
-    private static bool TryWriteReview(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Utf8JsonWriter writer, out Converted converted)
+    private static bool TryWriteReview(ref Utf8JsonReader reader, ref ConversionSource source, Utf8JsonWriter writer, out Converted converted)
     {
         converted = default;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -60,7 +81,7 @@ internal static class RawConversion
             else if (reader.ValueTextEquals("request"u8))
             {
                 reader.Read();
-                if (answered || reader.TokenType != JsonTokenType.StartObject || !TryWriteRequest(ref reader, source, writer, out converted))
+                if (answered || reader.TokenType != JsonTokenType.StartObject || !TryWriteRequest(ref reader, ref source, writer, out converted))
                 {
                     return false;
                 }
@@ -99,7 +120,7 @@ internal static class RawConversion
     }
 
     /// <summary>The request's uid and desiredAPIVersion, then its objects converted into the answer's convertedObjects.</summary>
-    private static bool TryWriteRequest(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Utf8JsonWriter writer, out Converted converted)
+    private static bool TryWriteRequest(ref Utf8JsonReader reader, ref ConversionSource source, Utf8JsonWriter writer, out Converted converted)
     {
         converted = default;
         string? uid = null, desired = null;
@@ -146,7 +167,7 @@ internal static class RawConversion
                 writer.WriteStartArray("convertedObjects");
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    if (!TryConvertObject(ref reader, source, desired, writer, out var wasV1))
+                    if (!TryConvertObject(ref reader, ref source, desired, writer, out var wasV1))
                     {
                         return false;
                     }
@@ -174,7 +195,7 @@ internal static class RawConversion
     }
 
     /// <summary>One TaskRun to <paramref name="desired"/>: copied when it is in that version already, renamed when it is v1 and v2 is desired.</summary>
-    private static bool TryConvertObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, string desired, Utf8JsonWriter writer, out bool fromV1)
+    private static bool TryConvertObject(ref Utf8JsonReader reader, ref ConversionSource source, string desired, Utf8JsonWriter writer, out bool fromV1)
     {
         fromV1 = false;
         if (reader.TokenType != JsonTokenType.StartObject || !reader.Read() ||
@@ -237,7 +258,7 @@ internal static class RawConversion
             }
             else if (fromV1 && isSpec && reader.TokenType == JsonTokenType.StartObject)
             {
-                if (!TryWriteV2Spec(ref reader, source, writer))
+                if (!TryWriteV2Spec(ref reader, ref source, writer))
                 {
                     return false;
                 }
@@ -259,13 +280,13 @@ internal static class RawConversion
     /// ones copied from the request, the files converted on the way into a buffer of their own (the file contents
     /// are read once).
     /// </summary>
-    private static bool TryWriteV2Spec(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Utf8JsonWriter writer)
+    private static bool TryWriteV2Spec(ref Utf8JsonReader reader, ref ConversionSource source, Utf8JsonWriter writer)
     {
         ReadOnlySpan<string> keys = ["taskId", "serviceName", "priority", "markdownFiles", "retryAttempt"];
         const int MarkdownFiles = 3;
         Span<(int Start, int End)> found = stackalloc (int, int)[5];
         found.Clear();
-        using var files = new PooledBufferWriter(source.Length);
+        using var files = new PooledBufferWriter(source.BodyLength);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var index = -1;
@@ -288,7 +309,7 @@ internal static class RawConversion
             if (index == MarkdownFiles)
             {
                 using var filesWriter = new Utf8JsonWriter(files, writer.Options);
-                if (!TryWriteV2Files(ref reader, source, filesWriter))
+                if (!TryWriteV2Files(ref reader, ref source, filesWriter))
                 {
                     return false;
                 }
@@ -312,7 +333,7 @@ internal static class RawConversion
             if (found[i].End != 0)
             {
                 writer.WritePropertyName(keys[i]);
-                JsonCopy.Value(source[found[i].Start..found[i].End], writer);
+                JsonCopy.Value(source.Json[found[i].Start..found[i].End], writer);
             }
         }
 
@@ -326,7 +347,7 @@ internal static class RawConversion
         {
             writer.WriteStartObject("retry"u8);
             writer.WritePropertyName("attempt"u8);
-            JsonCopy.Value(source[found[4].Start..found[4].End], writer);
+            JsonCopy.Value(source.Json[found[4].Start..found[4].End], writer);
             writer.WriteEndObject();
         }
 
@@ -335,7 +356,7 @@ internal static class RawConversion
     }
 
     /// <summary>markdownFiles as v2 files: each object's filename, fileType and content as name, type and content (in that order); anything else as it is.</summary>
-    private static bool TryWriteV2Files(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Utf8JsonWriter writer)
+    private static bool TryWriteV2Files(ref Utf8JsonReader reader, ref ConversionSource source, Utf8JsonWriter writer)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -375,19 +396,24 @@ internal static class RawConversion
             if (name.End != 0)
             {
                 writer.WritePropertyName("name"u8);
-                JsonCopy.ReadValue(source[name.Start..name.End], writer);
+                JsonCopy.ReadValue(source.Json[name.Start..name.End], writer);
             }
 
             if (type.End != 0)
             {
                 writer.WritePropertyName("type"u8);
-                JsonCopy.ReadValue(source[type.Start..type.End], writer);
+                JsonCopy.ReadValue(source.Json[type.Start..type.End], writer);
             }
 
             if (content.End != 0)
             {
+                if (!source.TryContent(content.Start..content.End, out var value))
+                {
+                    return false;
+                }
+
                 writer.WritePropertyName("content"u8);
-                JsonCopy.ReadValue(source[content.Start..content.End], writer);
+                JsonCopy.ReadValue(value, writer);
             }
 
             writer.WriteEndObject();

@@ -23,6 +23,9 @@ internal sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<by
 
     public void Advance(int count) => written += count;
 
+    /// <summary>Discards what was written; the buffer is kept.</summary>
+    public void Clear() => written = 0;
+
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         Ensure(sizeHint);

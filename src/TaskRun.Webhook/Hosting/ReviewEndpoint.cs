@@ -269,18 +269,13 @@ internal sealed class ReviewEndpoint : IDisposable
         verdict = null!;
         // The answer is about as long as the request: one pooled buffer, sent only once it is complete.
         using var answer = new PooledBufferWriter(body.Length + 1024);
-        using (var writer = new Utf8JsonWriter(answer, WriterOptions))
+        if (!conversion.TryConvertRaw(body, answer, WriterOptions, out var converted))
         {
-            if (!conversion.TryConvertRaw(body, writer, out var converted))
-            {
-                return false;
-            }
-
-            writer.Flush();
-            verdict = new Verdict("to-" + converted.DesiredApiVersion[(converted.DesiredApiVersion.LastIndexOf('/') + 1)..], "converted", converted.Uid,
-                $"{converted.Objects} objects to {converted.DesiredApiVersion}", null, null, false, null, 0);
+            return false;
         }
 
+        verdict = new Verdict("to-" + converted.DesiredApiVersion[(converted.DesiredApiVersion.LastIndexOf('/') + 1)..], "converted", converted.Uid,
+            $"{converted.Objects} objects to {converted.DesiredApiVersion}", null, null, false, null, 0);
         WriteAnswer(context, answer.WrittenSpan);
         return true;
     }

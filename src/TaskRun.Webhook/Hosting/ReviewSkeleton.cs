@@ -5,12 +5,18 @@ using TaskRun.Webhook.Admission;
 namespace TaskRun.Webhook.Hosting;
 
 /// <summary>
-/// An AdmissionReview body with each file's content (<c>request.object</c> and <c>request.oldObject</c>, at
-/// <c>spec.files[*].content</c>) replaced by its UTF-8 length once unescaped, as a JSON number: everything else
-/// byte for byte as sent. The contents are nearly all of a review's bytes and no admission check reads their
-/// text, only their length; System.Text.Json's reader, which the typed pass needs for the rest, walks a string
-/// byte by byte once it has met an escape. Here a content is skipped from escape to escape with a vectorized
-/// search, and the reader then goes over about a tenth of the bytes.
+/// A review body with each file's content replaced by a JSON number, everything else byte for byte as sent. The
+/// contents are nearly all of a review's bytes, and System.Text.Json's reader walks a string byte by byte once it
+/// has met an escape; here a content is skipped from escape to escape with a vectorized search, and the reader
+/// then goes over about a tenth of the bytes.
+/// <list type="bullet">
+/// <item>An AdmissionReview (<see cref="TryBuild"/>): the contents of <c>request.object</c> and
+/// <c>request.oldObject</c> at <c>spec.files[*].content</c>, each replaced by its UTF-8 length once unescaped. No
+/// admission check reads their text, only their length.</item>
+/// <item>A ConversionReview (<see cref="TryBuildForConversion"/>): the contents of v1 objects,
+/// <c>request.objects[*].spec.markdownFiles[*].content</c>, each replaced by its ordinal; <see cref="Original"/>
+/// gives its string as sent, which the conversion copies without reading it.</item>
+/// </list>
 /// </summary>
 /// <remarks>
 /// This is a shortcut, never a second opinion: the scan follows the JSON structure only to find those strings,
@@ -29,11 +35,31 @@ internal sealed class ReviewSkeleton : IDisposable
     private static readonly SearchValues<byte> EndOfLiteral = SearchValues.Create(",:}] \t\r\n{[\""u8);
 
     private readonly PooledBufferWriter buffer;
+    private readonly List<Range>? originals;
 
-    private ReviewSkeleton(PooledBufferWriter buffer) => this.buffer = buffer;
+    private ReviewSkeleton(PooledBufferWriter buffer, List<Range>? originals)
+    {
+        this.buffer = buffer;
+        this.originals = originals;
+    }
 
     /// <summary>The skeleton's bytes; valid until disposed.</summary>
     public ReadOnlySpan<byte> Span => buffer.WrittenSpan;
+
+    /// <summary>How many contents a ConversionReview's skeleton replaced.</summary>
+    public int Replaced => Originals.Count;
+
+    private List<Range> Originals => originals ?? throw new InvalidOperationException("only a ConversionReview's skeleton keeps its contents' places");
+
+    /// <summary>Where the content a ConversionReview's skeleton replaced by <paramref name="ordinal"/> is in the body: its string, quotes included.</summary>
+    public Range Original(int ordinal) => Originals[ordinal];
+
+    /// <summary>Which review's contents are replaced, and by what.</summary>
+    private enum Shape : byte
+    {
+        AdmissionReview,
+        ConversionReview,
+    }
 
     /// <summary>Where a value sits, as far as finding the contents needs to know.</summary>
     private enum Place : byte
@@ -41,6 +67,7 @@ internal sealed class ReviewSkeleton : IDisposable
         Elsewhere,
         Root,
         Request,
+        Objects,
         TaskRun,
         Spec,
         Files,
@@ -48,8 +75,13 @@ internal sealed class ReviewSkeleton : IDisposable
         Content,
     }
 
-    /// <summary>The skeleton of <paramref name="body"/>; null when it has no content to replace or the scan gave up.</summary>
-    public static ReviewSkeleton? TryBuild(ReadOnlySpan<byte> body)
+    /// <summary>The skeleton of an AdmissionReview <paramref name="body"/>; null when it has no content to replace or the scan gave up.</summary>
+    public static ReviewSkeleton? TryBuild(ReadOnlySpan<byte> body) => TryBuild(body, Shape.AdmissionReview);
+
+    /// <summary>The skeleton of a ConversionReview <paramref name="body"/>; null when it has no content to replace or the scan gave up.</summary>
+    public static ReviewSkeleton? TryBuildForConversion(ReadOnlySpan<byte> body) => TryBuild(body, Shape.ConversionReview);
+
+    private static ReviewSkeleton? TryBuild(ReadOnlySpan<byte> body, Shape shape)
     {
         Span<Place> containers = stackalloc Place[MaxDepth];
         Span<bool> isObject = stackalloc bool[MaxDepth];
@@ -58,6 +90,8 @@ internal sealed class ReviewSkeleton : IDisposable
         var named = Place.Elsewhere; // the place of the value after the last member name read
         var copiedUpTo = 0;
         PooledBufferWriter? output = null;
+        // Only a conversion copies the contents it skips; an admission check needs their lengths alone.
+        var originals = shape == Shape.ConversionReview ? new List<Range>() : null;
         try
         {
             var at = 0;
@@ -104,15 +138,16 @@ internal sealed class ReviewSkeleton : IDisposable
                         end += at + 1;
                         if (expectName)
                         {
-                            named = Child(containers[depth - 1], body[(at + 1)..end]);
+                            named = Child(containers[depth - 1], body[(at + 1)..end], shape);
                             expectName = false;
                         }
                         else if (PlaceOfValue(containers, isObject, depth, named) == Place.Content)
                         {
                             output ??= new PooledBufferWriter(body.Length);
                             Write(output, body[copiedUpTo..at]);
-                            Utf8Formatter.TryFormat(length, output.GetSpan(20), out var digits);
+                            Utf8Formatter.TryFormat(originals?.Count ?? length, output.GetSpan(20), out var digits);
                             output.Advance(digits);
+                            originals?.Add(at..(end + 1));
                             copiedUpTo = end + 1;
                         }
 
@@ -137,7 +172,7 @@ internal sealed class ReviewSkeleton : IDisposable
             }
 
             Write(output, body[copiedUpTo..]);
-            var skeleton = new ReviewSkeleton(output);
+            var skeleton = new ReviewSkeleton(output, originals);
             output = null;
             return skeleton;
         }
@@ -153,16 +188,23 @@ internal sealed class ReviewSkeleton : IDisposable
     private static Place PlaceOfValue(ReadOnlySpan<Place> containers, ReadOnlySpan<bool> isObject, int depth, Place named) =>
         depth == 0 ? Place.Root
         : isObject[depth - 1] ? named
-        : containers[depth - 1] == Place.Files ? Place.File : Place.Elsewhere;
+        : containers[depth - 1] switch
+        {
+            Place.Files => Place.File,
+            Place.Objects => Place.TaskRun,
+            _ => Place.Elsewhere,
+        };
 
     /// <summary>The place of member <paramref name="name"/> (its raw bytes) of an object at <paramref name="parent"/>.</summary>
-    private static Place Child(Place parent, ReadOnlySpan<byte> name) => parent switch
+    private static Place Child(Place parent, ReadOnlySpan<byte> name, Shape shape) => (parent, shape) switch
     {
-        Place.Root when name.SequenceEqual("request"u8) => Place.Request,
-        Place.Request when name.SequenceEqual("object"u8) || name.SequenceEqual("oldObject"u8) => Place.TaskRun,
-        Place.TaskRun when name.SequenceEqual("spec"u8) => Place.Spec,
-        Place.Spec when name.SequenceEqual("files"u8) => Place.Files,
-        Place.File when name.SequenceEqual("content"u8) => Place.Content,
+        (Place.Root, _) when name.SequenceEqual("request"u8) => Place.Request,
+        (Place.Request, Shape.AdmissionReview) when name.SequenceEqual("object"u8) || name.SequenceEqual("oldObject"u8) => Place.TaskRun,
+        (Place.Request, Shape.ConversionReview) when name.SequenceEqual("objects"u8) => Place.Objects,
+        (Place.TaskRun, _) when name.SequenceEqual("spec"u8) => Place.Spec,
+        (Place.Spec, Shape.AdmissionReview) when name.SequenceEqual("files"u8) => Place.Files,
+        (Place.Spec, Shape.ConversionReview) when name.SequenceEqual("markdownFiles"u8) => Place.Files,
+        (Place.File, _) when name.SequenceEqual("content"u8) => Place.Content,
         _ => Place.Elsewhere,
     };
 

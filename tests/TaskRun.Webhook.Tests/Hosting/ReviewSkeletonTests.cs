@@ -97,6 +97,34 @@ public sealed class ReviewSkeletonTests
         Assert.Equal(json.Replace("\"a\\nb\"", "3", StringComparison.Ordinal), Encoding.UTF8.GetString(skeleton.Span));
     }
 
+    [Fact]
+    public void A_conversion_review_has_each_v1_file_content_replaced_by_its_ordinal_which_gives_back_the_string_as_sent()
+    {
+        var json = """{"request":{"uid":"u","desiredAPIVersion":"orchestrator.io/v2","objects":[{"apiVersion":"orchestrator.io/v1","spec":{"markdownFiles":[{"filename":"a.md","content":"a\u003cb"},{"content":null},{"content":"\ud83d\ude00"}]}},{"apiVersion":"orchestrator.io/v2","spec":{"files":[{"content":"v2 stays"}]}},{"spec":{"markdownFiles":[{"content":"c"}]}}]},"object":{"spec":{"files":[{"content":"not a conversion's"}]}}}""";
+        var body = Encoding.UTF8.GetBytes(json);
+
+        using var skeleton = ReviewSkeleton.TryBuildForConversion(body);
+
+        Assert.NotNull(skeleton);
+        Assert.Equal(3, skeleton.Replaced);
+        var expected = json.Replace("\"a\\u003cb\"", "0", StringComparison.Ordinal)
+            .Replace("\"\\ud83d\\ude00\"", "1", StringComparison.Ordinal).Replace("\"c\"", "2", StringComparison.Ordinal);
+        Assert.Equal(expected, Encoding.UTF8.GetString(skeleton.Span));
+        Assert.Equal(["\"a\\u003cb\"", "\"\\ud83d\\ude00\"", "\"c\""], Enumerable.Range(0, 3).Select(i => Encoding.UTF8.GetString(body[skeleton.Original(i)])));
+    }
+
+    [Theory]
+    [InlineData("""{"request":{"objects":[{"spec":{"markdownFiles":[{"content":42}]}}]}}""")]
+    [InlineData("""{"request":{"objects":[{"spec":{"markdownFiles":[{"content":"lone \ud800"}]}}]}}""")]
+    [InlineData("""{"request":{"objects":[{"spec":{"files":[{"content":"v2 only"}]}}]}}""")]
+    [InlineData("""{"request":{"object":{"spec":{"files":[{"content":"an admission review"}]}}}}""")]
+    public void A_conversion_review_without_a_v1_content_string_or_one_it_cannot_be_sure_of_has_no_skeleton(string json)
+    {
+        using var skeleton = ReviewSkeleton.TryBuildForConversion(Encoding.UTF8.GetBytes(json));
+
+        Assert.Null(skeleton);
+    }
+
     private static JsonObject Review(JsonArray files, JsonArray oldFiles) => new()
     {
         ["apiVersion"] = "admission.k8s.io/v1",
