@@ -9,8 +9,9 @@ namespace TaskRun.Webhook.Admission;
 /// <summary>
 /// The raw bytes of a JSON string read without making it a string: where it ends and how long it is in UTF-8
 /// once unescaped, in one pass. System.Text.Json's reader walks a string byte by byte once it has met an escape,
-/// and text files are full of them (<c>\n</c>, <c>\"</c>, <c>\u003c</c>); here the plain runs between escapes
-/// are skipped 32 bytes at a time, and escapes close together are found in the block already loaded.
+/// and text files are full of them (<c>\n</c>, <c>\"</c>, <c>\u003c</c>). Here a block of 32 bytes whose escapes
+/// are all of the common kinds is counted from masks (<see cref="EscapedBlocks"/>); any other block is taken
+/// from escape to escape, the plain runs between them skipped 32 bytes at a time.
 /// </summary>
 internal static class JsonStringBytes
 {
@@ -47,24 +48,59 @@ internal static class JsonStringBytes
         unescapedLength = 0;
         long saved = 0; // bytes the escapes take beyond what they stand for
         var at = 0;
+        Ending? ending;
+        do
+        {
+            ending = EscapedBlocks.Skip(json, ref at, ref saved, out end) ?? Escapes(json, ref at, ref saved, out end);
+        }
+        while (ending is null);
+
+        if (ending == Ending.Doubtful)
+        {
+            return Ending.Doubtful;
+        }
+
+        // Escapes are ASCII: the raw bytes are valid UTF-8 exactly when the unescaped ones are.
+        if (!System.Text.Unicode.Utf8.IsValid(json[..end]))
+        {
+            return Ending.Doubtful;
+        }
+
+        unescapedLength = end - saved;
+        return ending.Value;
+    }
+
+    /// <summary>
+    /// Goes from escape to escape, one at a time, from <paramref name="at"/> (never inside an escape) until it has
+    /// passed the block of 32 bytes that starts there, or to the end of the bytes when fewer are left than
+    /// <see cref="EscapedBlocks"/> needs; null, with <paramref name="at"/> on the next quote, backslash or control
+    /// character, while the string goes on past that block.
+    /// </summary>
+    private static Ending? Escapes(ReadOnlySpan<byte> json, ref int at, ref long saved, out int end)
+    {
+        end = -1;
+        var limit = json.Length - at < EscapedBlocks.BytesNeeded ? json.Length : at + EscapedBlocks.BlockBytes;
         var block = SpecialBytes.None;
-        Ending ending;
         while (true)
         {
-            at = block.Next(json, at);
-            if (at < 0)
+            var special = block.Next(json, at);
+            if (special < 0)
             {
                 end = json.Length;
-                ending = Ending.Unclosed;
-                break;
+                return Ending.Unclosed;
+            }
+
+            at = special;
+            if (at >= limit)
+            {
+                return null;
             }
 
             var current = json[at];
             if (current == (byte)'"')
             {
                 end = at;
-                ending = Ending.Closed;
-                break;
+                return Ending.Closed;
             }
 
             if (current != (byte)'\\' || at + 1 >= json.Length)
@@ -109,15 +145,6 @@ internal static class JsonStringBytes
                 return Ending.Doubtful;
             }
         }
-
-        // Escapes are ASCII: the raw bytes are valid UTF-8 exactly when the unescaped ones are.
-        if (!System.Text.Unicode.Utf8.IsValid(json[..end]))
-        {
-            return Ending.Doubtful;
-        }
-
-        unescapedLength = end - saved;
-        return ending;
     }
 
     /// <summary>

@@ -38,6 +38,35 @@ public sealed class JsonStringBytesTests
         }, iter: 3_000);
     }
 
+    // Strings written piece by piece in JSON, with escapes no serializer writes (\/, \b, lower-case hex, backslash
+    // pairs) and what reading refuses, long enough to cross several 32-byte blocks: escapes dense or sparse, counted
+    // block by block from masks or one by one, and every kind of escape at every offset of a block.
+    [Fact]
+    public void A_string_written_piece_by_piece_is_measured_as_reading_it_says()
+    {
+        var valid = Gen.OneOf("a", "plain text ", "0123456789abcdefghijklmnopqrstuvwxyz", "\\n", "\\\"", "\\\\", "\\/", "\\b",
+            "\\f", "\\r", "\\t", "\\u003C", "\\u003c", "\\u0026", "\\u007F", "\\u0000", "\\u0080", "\\u00e9", "\\u07FF",
+            "\\u0800", "\\u20AC", "\\uFFFF", "\\ud83d\\ude00", "é", "€", "😀", "\\u0030\\u0038");
+        var refused = Gen.OneOf("\\x", "\\u12g4", "\\uD800", "\\ude00", "\\ud83d\\u0041", "\t", "\u0001", "\\\u0001", "\\U0041", "\\u00", "\\u0G41");
+        var piece = Gen.Frequency([(200, valid), (1, refused)]);
+        Gen.Select(piece.Array[0, 120], Gen.Int[0, 40]).Sample((pieces, padding) =>
+        {
+            var body = new string('p', padding) + string.Concat(pieces);
+            var json = Encoding.UTF8.GetBytes("\"" + body + "\",\"next\"");
+            var ending = JsonStringBytes.Measure(json.AsSpan(1), out var end, out var length);
+
+            if (!ReadsAsString(json, out var read))
+            {
+                Assert.Equal(JsonStringBytes.Ending.Doubtful, ending);
+                return;
+            }
+
+            Assert.Equal(JsonStringBytes.Ending.Closed, ending);
+            Assert.Equal(Encoding.UTF8.GetByteCount(body), end);
+            Assert.Equal(Encoding.UTF8.GetByteCount(read!), length);
+        }, iter: 5_000);
+    }
+
     [Theory]
     [InlineData("plain\"", 5, 5)]
     [InlineData("a\\nb\\u00e9\\ud83d\\ude00\\\"\"", 24, 10)]
@@ -102,7 +131,7 @@ public sealed class JsonStringBytesTests
             text = reader.GetString();
             return true;
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or JsonException)
         {
             text = null;
             return false;
