@@ -75,7 +75,7 @@ internal static class EscapedBlocks
                 return null;
             }
 
-            // "\n" stands for one byte, "\u003C" for one.
+            // "\n" (two bytes) stands for one byte, and so does "\u003C" (six).
             saved += BitOperations.PopCount(singles) + (5 * BitOperations.PopCount(units));
             if (stops != 0)
             {
