@@ -130,18 +130,30 @@ internal sealed class ReviewSkeleton : IDisposable
                         at++;
                         continue;
                     case (byte)'"':
-                        if (depth == 0 || JsonStringBytes.Measure(body[(at + 1)..], out var end, out var length) != JsonStringBytes.Ending.Closed)
+                        if (depth == 0)
                         {
                             return null;
                         }
 
-                        end += at + 1;
+                        var isContent = !expectName && PlaceOfValue(containers, isObject, depth, named) == Place.Content;
+                        var end = isContent ? -1 : EndOfPlainString(body, at + 1);
+                        var length = 0L;
+                        if (end < 0)
+                        {
+                            if (JsonStringBytes.Measure(body[(at + 1)..], out end, out length) != JsonStringBytes.Ending.Closed)
+                            {
+                                return null;
+                            }
+
+                            end += at + 1;
+                        }
+
                         if (expectName)
                         {
                             named = Child(containers[depth - 1], body[(at + 1)..end], shape);
                             expectName = false;
                         }
-                        else if (PlaceOfValue(containers, isObject, depth, named) == Place.Content)
+                        else if (isContent)
                         {
                             output ??= new PooledBufferWriter(body.Length);
                             Write(output, body[copiedUpTo..at]);
@@ -183,6 +195,17 @@ internal sealed class ReviewSkeleton : IDisposable
     }
 
     public void Dispose() => buffer.Dispose();
+
+    /// <summary>
+    /// The index of the closing quote of the string that starts at <paramref name="from"/> when it has no escape;
+    /// -1 when it has one (or does not close), for <see cref="JsonStringBytes.Measure"/>. Such a string is copied
+    /// into the skeleton as sent, so its reader refuses it if it holds what JSON does not allow.
+    /// </summary>
+    private static int EndOfPlainString(ReadOnlySpan<byte> body, int from)
+    {
+        var found = body[from..].IndexOfAny((byte)'"', (byte)'\\');
+        return found >= 0 && body[from + found] == (byte)'"' ? from + found : -1;
+    }
 
     /// <summary>The place of a value that starts now: an array's element, or the value of the member just named.</summary>
     private static Place PlaceOfValue(ReadOnlySpan<Place> containers, ReadOnlySpan<bool> isObject, int depth, Place named) =>
