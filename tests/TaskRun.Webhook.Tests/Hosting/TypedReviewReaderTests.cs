@@ -115,6 +115,34 @@ public sealed class TypedReviewReaderTests
         Assert.True(fromSkeletonCount > 150, $"only {fromSkeletonCount} of 6,000 readings came from a skeleton");
     }
 
+    // A string without escapes is copied into the skeleton as sent, unmeasured: what JSON does not allow in it (a raw
+    // control character, bytes that are not UTF-8), in a value or a member name, is refused by the skeleton's reader
+    // as by the body's own.
+    [Theory]
+    [InlineData("\"service\":\"auth\u0001service\"")]
+    [InlineData("\"serv\u001Fice\":\"auth-service\"")]
+    [InlineData("\"service\":\"auth\u00FFservice\"")]
+    [InlineData("\"service\":\"auth\u00C3\u0028service\"")]
+    public void A_string_the_skeleton_copies_unread_is_refused_by_its_reading_as_by_the_bodys(string label)
+    {
+        const string Review = """
+            {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"orchestrator.io","version":"v2","kind":"TaskRun"},
+            "operation":"CREATE","name":"t","namespace":"team-a","object":{"apiVersion":"orchestrator.io/v2","kind":"TaskRun",
+            "metadata":{"name":"t","namespace":"team-a","labels":{LABEL}},"spec":{"taskId":1,"serviceName":"auth-service","files":[{"name":"task.md","content":"do \"it\"\n"}]}}}}
+            """;
+        var valid = Encoding.UTF8.GetBytes(Review.Replace("LABEL", "\"service\":\"auth-service\"", StringComparison.Ordinal));
+        var body = Encoding.Latin1.GetBytes(Review.Replace("LABEL", label, StringComparison.Ordinal));
+
+        using var skeleton = ReviewSkeleton.TryBuild(body);
+
+        Assert.NotNull(skeleton);
+        foreach (var contents in new[] { FileContents.Measured, FileContents.Skipped })
+        {
+            Assert.NotNull(ReadBothWays(valid, contents).FromSkeleton);
+            Assert.Equal((null, null), ReadBothWays(body, contents));
+        }
+    }
+
     /// <summary>The request and its objects (with the measured lengths) as read from the skeleton and as sent; null where that reading failed.</summary>
     private static (string? FromSkeleton, string? AsSent) ReadBothWays(byte[] body, FileContents contents)
     {
