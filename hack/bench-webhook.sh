@@ -5,7 +5,9 @@
 # TLS settings, certificate and GC, also its own process). Then wrk (threads 2, connections 32, TLS keep-alive)
 # loads /mutate, /validate, /convert and the ceiling in turn with the same reviews, for a typical TaskRun
 # (3 files, ~11 KB review) and one with a 1 MB file. The ceiling is measured before and after the endpoints and
-# their mean is the reference, so a ratio compares figures of the same minutes on a shared machine.
+# their mean is the reference, so a ratio compares figures of the same minutes on a shared machine. Last, the same
+# bare endpoint answering each body back (/echo, with the /convert body): /convert answers the converted objects,
+# about as many bytes as it received, which the fixed review does not; its ratio to the echo is reported too.
 #
 # Per line: requests/s, the ratio to the ceiling, p50/p99 latency, the p99 as a multiple of the ceiling's, and
 # the server's CPU time per request (user + system of that process only, from /proc; wrk and the other server
@@ -110,10 +112,11 @@ for payload in $payloads; do
   done
   run_wrk "https://127.0.0.1:$bare_port/" "$dir/bodies/$payload-mutate.json" "$warmup" "$bare_pid"
 
-  for step in ceiling-before mutate validate convert ceiling-after; do
+  for step in ceiling-before mutate validate convert ceiling-after echo; do
     echo "== $payload: $step, ${seconds}s" >&2
     case $step in
       ceiling-*) run_wrk "https://127.0.0.1:$bare_port/" "$dir/bodies/$payload-mutate.json" "$seconds" "$bare_pid" ;;
+      echo) run_wrk "https://127.0.0.1:$bare_port/echo" "$dir/bodies/$payload-convert.json" "$seconds" "$bare_pid" ;;
       *) run_wrk "https://127.0.0.1:$port/$step" "$dir/bodies/$payload-$step.json" "$seconds" "$webhook_pid" ;;
     esac
     line_rps[$step]=$rps; line_p50[$step]=$p50_us; line_p99[$step]=$p99_us; line_cpu[$step]=$cpu_us; line_errors[$step]=$errors
@@ -121,13 +124,18 @@ for payload in $payloads; do
 
   ceiling_rps=$(( (line_rps[ceiling-before] + line_rps[ceiling-after]) / 2 ))
   ceiling_p99=$(( (line_p99[ceiling-before] + line_p99[ceiling-after]) / 2 ))
-  for step in ceiling-before mutate validate convert ceiling-after; do
-    name=$step; [[ $step == ceiling-* ]] && name="bare Kestrel TLS (${step#ceiling-})"; [[ $step != ceiling-* ]] && name=/$step
+  for step in ceiling-before mutate validate convert ceiling-after echo; do
+    case $step in
+      ceiling-*) name="bare Kestrel TLS (${step#ceiling-})" ;;
+      echo) name="bare Kestrel TLS echo (the /convert body back)" ;;
+      *) name=/$step ;;
+    esac
     awk -v name="$name" -v rps="${line_rps[$step]}" -v ceil="$ceiling_rps" -v p50="${line_p50[$step]}" -v p99="${line_p99[$step]}" \
         -v ceil99="$ceiling_p99" -v cpu="${line_cpu[$step]}" -v errors="${line_errors[$step]}" \
       'BEGIN {printf "| %s | %d | %.0f%% | %.2f | %.2f | %.1f× | %d | %d |\n", name, rps, 100 * rps / ceil, p50 / 1000, p99 / 1000, p99 / ceil99, cpu, errors}' >>"$report"
   done
-  echo "(ceiling: the mean of the two bare lines, $ceiling_rps req/s, p99 $(awk -v p="$ceiling_p99" 'BEGIN {printf "%.2f", p / 1000}') ms)" >>"$report"
+  echo "(ceiling: the mean of the two bare lines, $ceiling_rps req/s, p99 $(awk -v p="$ceiling_p99" 'BEGIN {printf "%.2f", p / 1000}') ms;" \
+    "/convert: $(awk -v c="${line_rps[convert]}" -v e="${line_rps[echo]}" 'BEGIN {printf "%.0f", 100 * c / e}') % of the echo)" >>"$report"
   echo "webhook resident memory after the $payload lines: $(awk '/^VmRSS/ {printf "%.1f MiB", $2 / 1024}' "/proc/$webhook_pid/status")" >>"$report"
   unset line_rps line_p50 line_p99 line_cpu line_errors
 done

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -9,6 +10,8 @@ namespace TaskRun.WebhookLoad;
 /// <summary>
 /// The ceiling: Kestrel with the webhook's TLS settings (TLS 1.2+, HTTP/1.1, the same certificate) that reads
 /// the whole body and answers a fixed AdmissionReview. Whatever the webhook does beyond this costs throughput.
+/// On <c>/echo</c> it answers the body back instead: the ceiling of an endpoint whose answer is as long as its
+/// request, as /convert's is (the converted objects).
 /// </summary>
 internal static class BareServer
 {
@@ -46,6 +49,12 @@ internal static class BareServer
         var app = builder.Build();
         app.Run(async http =>
         {
+            if (http.Request.Path == "/echo")
+            {
+                await EchoAsync(http);
+                return;
+            }
+
             // Read the whole body, as the webhook must.
             while (true)
             {
@@ -64,5 +73,42 @@ internal static class BareServer
         await Console.Out.WriteLineAsync($"bare TLS endpoint on https://127.0.0.1:{port}");
         await app.RunAsync();
         return 0;
+    }
+
+    /// <summary>The body read into one pooled array as it arrives and sent back whole with its length, as the webhook answers.</summary>
+    private static async Task EchoAsync(HttpContext http)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent((int)(http.Request.ContentLength ?? 64 * 1024));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                var read = await http.Request.BodyReader.ReadAsync();
+                if (length + read.Buffer.Length > buffer.Length)
+                {
+                    var grown = ArrayPool<byte>.Shared.Rent((int)Math.Max(buffer.Length * 2L, length + read.Buffer.Length));
+                    buffer.AsSpan(0, length).CopyTo(grown);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = grown;
+                }
+
+                read.Buffer.CopyTo(buffer.AsSpan(length));
+                length += (int)read.Buffer.Length;
+                http.Request.BodyReader.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            http.Response.ContentType = "application/json";
+            http.Response.ContentLength = length;
+            await http.Response.Body.WriteAsync(buffer.AsMemory(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
