@@ -21,8 +21,10 @@ namespace TaskRun.Webhook.Hosting;
 /// <remarks>
 /// This is a shortcut, never a second opinion: the scan follows the JSON structure only to find those strings,
 /// and gives up (<see cref="TryBuild"/> returns null) on anything it does not take for certain: a content that
-/// is not a string or null, an escape or byte System.Text.Json would refuse, a lone surrogate, nesting deeper
-/// than <see cref="MaxDepth"/>, a body that does not close. The caller then reads the body as it is. The
+/// is not a string or null, an escape or byte System.Text.Json would refuse in a content or another escaped
+/// string, a lone surrogate, nesting deeper than <see cref="MaxDepth"/>, a body that does not close. The caller
+/// then reads the body as it is. A string without escapes is only searched for its closing quote and copied as
+/// sent, so what JSON does not allow in it is the skeleton's reader's to refuse. The
 /// skeleton is valid JSON exactly when the body is (only well-formed string tokens became number tokens), and
 /// a content's key spelt with escapes is left a string, which the skeleton's reader refuses (see
 /// <see cref="TypedReviewReader"/>).
