@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using TaskRun.Webhook.Hosting;
 
 namespace TaskRun.WebhookLoad;
 
@@ -15,6 +15,8 @@ namespace TaskRun.WebhookLoad;
 /// </summary>
 internal static class BareServer
 {
+    private const int MaxBodyBytes = 64 * 1024 * 1024;
+
     public static readonly byte[] FixedResponse =
         """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"00000000-0000-0000-0000-000000000000","allowed":true}}"""u8.ToArray();
 
@@ -31,7 +33,7 @@ internal static class BareServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            kestrel.Limits.MaxRequestBodySize = MaxBodyBytes;
             kestrel.Listen(IPAddress.Loopback, port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
@@ -75,40 +77,12 @@ internal static class BareServer
         return 0;
     }
 
-    /// <summary>The body read into one pooled array as it arrives and sent back whole with its length, as the webhook answers.</summary>
+    /// <summary>The body read as the webhook reads it (<see cref="ReviewBodyReader"/>) and sent back whole with its length, as the webhook answers.</summary>
     private static async Task EchoAsync(HttpContext http)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent((int)(http.Request.ContentLength ?? 64 * 1024));
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                var read = await http.Request.BodyReader.ReadAsync();
-                if (length + read.Buffer.Length > buffer.Length)
-                {
-                    var grown = ArrayPool<byte>.Shared.Rent((int)Math.Max(buffer.Length * 2L, length + read.Buffer.Length));
-                    buffer.AsSpan(0, length).CopyTo(grown);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = grown;
-                }
-
-                read.Buffer.CopyTo(buffer.AsSpan(length));
-                length += (int)read.Buffer.Length;
-                http.Request.BodyReader.AdvanceTo(read.Buffer.End);
-                if (read.IsCompleted)
-                {
-                    break;
-                }
-            }
-
-            http.Response.ContentType = "application/json";
-            http.Response.ContentLength = length;
-            await http.Response.Body.WriteAsync(buffer.AsMemory(0, length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using var body = await ReviewBodyReader.ReadAsync(http.Request.BodyReader, http.Request.ContentLength, MaxBodyBytes, http.RequestAborted);
+        http.Response.ContentType = "application/json";
+        http.Response.ContentLength = body.Memory.Length;
+        await http.Response.Body.WriteAsync(body.Memory);
     }
 }
