@@ -8,6 +8,8 @@
 # their mean is the reference, so a ratio compares figures of the same minutes on a shared machine. Last, the same
 # bare endpoint answering each body back (/echo, with the /convert body): /convert answers the converted objects,
 # about as many bytes as it received, which the fixed review does not; its ratio to the echo is reported too.
+# And the bare endpoint that reads each body once as JSON (/read: every token with Utf8JsonReader, nothing kept)
+# before the fixed review: the floor of any endpoint that must read its review, with /mutate's body.
 #
 # Per line: requests/s, the ratio to the ceiling, p50/p99 latency, the p99 as a multiple of the ceiling's, and
 # the server's CPU time per request (user + system of that process only, from /proc; wrk and the other server
@@ -112,11 +114,12 @@ for payload in $payloads; do
   done
   run_wrk "https://127.0.0.1:$bare_port/" "$dir/bodies/$payload-mutate.json" "$warmup" "$bare_pid"
 
-  for step in ceiling-before mutate validate convert ceiling-after echo; do
+  for step in ceiling-before mutate validate convert ceiling-after echo read; do
     echo "== $payload: $step, ${seconds}s" >&2
     case $step in
       ceiling-*) run_wrk "https://127.0.0.1:$bare_port/" "$dir/bodies/$payload-mutate.json" "$seconds" "$bare_pid" ;;
       echo) run_wrk "https://127.0.0.1:$bare_port/echo" "$dir/bodies/$payload-convert.json" "$seconds" "$bare_pid" ;;
+      read) run_wrk "https://127.0.0.1:$bare_port/read" "$dir/bodies/$payload-mutate.json" "$seconds" "$bare_pid" ;;
       *) run_wrk "https://127.0.0.1:$port/$step" "$dir/bodies/$payload-$step.json" "$seconds" "$webhook_pid" ;;
     esac
     line_rps[$step]=$rps; line_p50[$step]=$p50_us; line_p99[$step]=$p99_us; line_cpu[$step]=$cpu_us; line_errors[$step]=$errors
@@ -124,10 +127,11 @@ for payload in $payloads; do
 
   ceiling_rps=$(( (line_rps[ceiling-before] + line_rps[ceiling-after]) / 2 ))
   ceiling_p99=$(( (line_p99[ceiling-before] + line_p99[ceiling-after]) / 2 ))
-  for step in ceiling-before mutate validate convert ceiling-after echo; do
+  for step in ceiling-before mutate validate convert ceiling-after echo read; do
     case $step in
       ceiling-*) name="bare Kestrel TLS (${step#ceiling-})" ;;
       echo) name="bare Kestrel TLS echo (the /convert body back)" ;;
+      read) name="bare Kestrel TLS, the /mutate body read once as JSON" ;;
       *) name=/$step ;;
     esac
     awk -v name="$name" -v rps="${line_rps[$step]}" -v ceil="$ceiling_rps" -v p50="${line_p50[$step]}" -v p99="${line_p99[$step]}" \
@@ -135,7 +139,8 @@ for payload in $payloads; do
       'BEGIN {printf "| %s | %d | %.0f%% | %.2f | %.2f | %.1f× | %d | %d |\n", name, rps, 100 * rps / ceil, p50 / 1000, p99 / 1000, p99 / ceil99, cpu, errors}' >>"$report"
   done
   echo "(ceiling: the mean of the two bare lines, $ceiling_rps req/s, p99 $(awk -v p="$ceiling_p99" 'BEGIN {printf "%.2f", p / 1000}') ms;" \
-    "/convert: $(awk -v c="${line_rps[convert]}" -v e="${line_rps[echo]}" 'BEGIN {printf "%.0f", 100 * c / e}') % of the echo)" >>"$report"
+    "/convert: $(awk -v c="${line_rps[convert]}" -v e="${line_rps[echo]}" 'BEGIN {printf "%.0f", 100 * c / e}') % of the echo;" \
+    "/mutate: $(awk -v m="${line_rps[mutate]}" -v r="${line_rps[read]}" 'BEGIN {printf "%.0f", 100 * m / r}') % of the read-once floor)" >>"$report"
   echo "webhook resident memory after the $payload lines: $(awk '/^VmRSS/ {printf "%.1f MiB", $2 / 1024}' "/proc/$webhook_pid/status")" >>"$report"
   unset line_rps line_p50 line_p99 line_cpu line_errors
 done

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using TaskRun.Webhook.Hosting;
 
@@ -11,7 +12,9 @@ namespace TaskRun.WebhookLoad;
 /// The ceiling: Kestrel with the webhook's TLS settings (TLS 1.2+, HTTP/1.1, the same certificate) that reads
 /// the whole body and answers a fixed AdmissionReview. Whatever the webhook does beyond this costs throughput.
 /// On <c>/echo</c> it answers the body back instead: the ceiling of an endpoint whose answer is as long as its
-/// request, as /convert's is (the converted objects).
+/// request, as /convert's is (the converted objects). On <c>/read</c> it reads the body as the webhook does, passes
+/// once over it with <see cref="Utf8JsonReader"/> (every token, nothing kept) and answers the fixed review: the floor of
+/// any endpoint that must at least read its review as JSON once.
 /// </summary>
 internal static class BareServer
 {
@@ -57,6 +60,12 @@ internal static class BareServer
                 return;
             }
 
+            if (http.Request.Path == "/read")
+            {
+                await ReadOnceAsync(http);
+                return;
+            }
+
             // Read the whole body, as the webhook must.
             while (true)
             {
@@ -75,6 +84,40 @@ internal static class BareServer
         await Console.Out.WriteLineAsync($"bare TLS endpoint on https://127.0.0.1:{port}");
         await app.RunAsync();
         return 0;
+    }
+
+    /// <summary>The body read as the webhook reads it, every JSON token read once, the fixed review answered (a body that is not JSON gets 400).</summary>
+    private static async Task ReadOnceAsync(HttpContext http)
+    {
+        using (var body = await ReviewBodyReader.ReadAsync(http.Request.BodyReader, http.Request.ContentLength, MaxBodyBytes, http.RequestAborted))
+        {
+            if (!ReadsAsJson(body.Memory.Span))
+            {
+                http.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return;
+            }
+        }
+
+        http.Response.ContentType = "application/json";
+        http.Response.ContentLength = FixedResponse.Length;
+        await http.Response.Body.WriteAsync(FixedResponse);
+    }
+
+    private static bool ReadsAsJson(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The body read as the webhook reads it (<see cref="ReviewBodyReader"/>) and sent back whole with its length, as the webhook answers.</summary>
