@@ -77,9 +77,7 @@ internal static class BareServer
                 }
             }
 
-            http.Response.ContentType = "application/json";
-            http.Response.ContentLength = FixedResponse.Length;
-            await http.Response.Body.WriteAsync(FixedResponse);
+            await AnswerFixedAsync(http);
         });
         await Console.Out.WriteLineAsync($"bare TLS endpoint on https://127.0.0.1:{port}");
         await app.RunAsync();
@@ -98,6 +96,11 @@ internal static class BareServer
             }
         }
 
+        await AnswerFixedAsync(http);
+    }
+
+    private static async Task AnswerFixedAsync(HttpContext http)
+    {
         http.Response.ContentType = "application/json";
         http.Response.ContentLength = FixedResponse.Length;
         await http.Response.Body.WriteAsync(FixedResponse);
